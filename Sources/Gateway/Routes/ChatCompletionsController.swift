@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Foundation
+import HolySheepCore
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// `POST /v1/chat/completions`: OpenAI's Chat Completions, relayed to the model's deployment.
+///
+/// The client's body goes upstream untouched but for `model` (rewritten to the deployment's name) and, on a
+/// stream, `stream_options.include_usage` (so every call is metered). JSON answers are relayed as received; SSE
+/// streams event by event as they arrive. Usage is recorded for every call, off the request path.
+struct ChatCompletionsController: Sendable {
+    let router: ModelRouter
+    let upstream: OpenAICompatibleUpstream
+    let usage: UsageRecorder
+    let maxBodyBytes: Int
+
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        let routes = RouteCollection(context: AuthenticatedContext.self)
+        routes.post("chat/completions") { request, context in try await self.complete(request, context: context) }
+        return routes
+    }
+
+    func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let started = ContinuousClock.now
+        var meter = CallMeter(requestID: context.requestID, keyID: context.apiKey.id, started: started)
+        do {
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+                throw APIError.requestTooLarge(limit: maxBodyBytes)
+            }
+            let body = try await request.body.collect(upTo: maxBodyBytes)
+            let inspection = try body.withUnsafeReadableBytes { bytes throws(APIError) in try ChatRequestInspection(body: bytes) }
+            meter.model = inspection.model
+            meter.stream = inspection.stream
+            let model = try router.model(named: inspection.model, for: context.apiKey)
+            let route = try router.chatRoute(for: model)
+            meter.route = route
+            let upstreamBody = body.withUnsafeReadableBytes { bytes in
+                inspection.upstreamBody(from: bytes, upstreamModel: route.deployment.model ?? inspection.model)
+            }
+            let response = try await upstream.send(body: upstreamBody, stream: inspection.stream, route: route, requestID: context.requestID)
+            meter.upstreamLatency = ContinuousClock.now - started
+            guard (200..<300).contains(response.status.code) else {
+                throw await upstream.error(from: response, route: route)
+            }
+            let contentType = response.headers.first(name: "content-type") ?? "application/json"
+            if inspection.stream, contentType.hasPrefix("text/event-stream") {
+                return relayStream(response, contentType: contentType, dropUsageChunk: inspection.injectsUsage, meter: meter, logger: context.logger)
+            }
+            let answer = try await upstream.collect(response, route: route)
+            meter.usage = answer.withUnsafeReadableBytes { TokenUsage.fromOpenAI($0) }
+            record(meter, status: 200)
+            return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: answer))
+        } catch let error as APIError {
+            record(meter, status: error.status)
+            throw error
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            record(meter, status: 413)
+            throw APIError.requestTooLarge(limit: maxBodyBytes)
+        } catch is CancellationError {
+            record(meter, status: 499)
+            throw CancellationError()
+        } catch {
+            record(meter, status: 500)
+            throw error
+        }
+    }
+
+    /// Relays an upstream SSE stream: each complete event is written to the client as soon as it arrives.
+    private func relayStream(
+        _ response: HTTPClientResponse, contentType: String, dropUsageChunk: Bool, meter: CallMeter, logger: Logger
+    ) -> Response {
+        let headers: HTTPFields = [.contentType: contentType, .cacheControl: "no-cache"]
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                var meter = meter
+                var relay = ChatStreamRelay(dropUsageChunk: dropUsageChunk)
+                var output = ByteBuffer()
+                var status = 200
+                defer {
+                    meter.usage = relay.usage
+                    record(meter, status: status)
+                }
+                do {
+                    for try await chunk in response.body {
+                        output.clear()
+                        chunk.withUnsafeReadableBytes { bytes in
+                            relay.feed(bytes) { event in output.writeBytes(event) }
+                        }
+                        if output.readableBytes > 0 { try await writer.write(output) }
+                    }
+                    let rest = relay.finish()
+                    if !rest.isEmpty { try await writer.write(ByteBuffer(bytes: rest)) }
+                    try await writer.finish(nil)
+                } catch let error where Self.isClientGone(error) {
+                    status = 499
+                    throw error
+                } catch {
+                    // The upstream failed mid-stream: bytes are out, so no retry; end the stream with an error event.
+                    status = 502
+                    logger.warning("upstream stream failed", metadata: ["deployment": "\(meter.route?.label ?? "?")", "error": "\(error)"])
+                    let failure = APIError(
+                        status: 502, type: "upstream_error", code: "upstream_stream_interrupted",
+                        message: "The upstream deployment \(meter.route?.label ?? "?") stopped in the middle of the stream. "
+                            + "The answer is incomplete; retry the request.")
+                    try await writer.write(ByteBuffer(string: "data: \(failure.jsonBody)\n\n"))
+                    try await writer.finish(nil)
+                }
+            })
+    }
+
+    private static func isClientGone(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .outputClosed || error == .alreadyClosed { return true }
+        if error is IOError { return true }
+        return Task.isCancelled
+    }
+
+    private func record(_ meter: CallMeter, status: Int) {
+        usage.record(
+            UsageRecord(
+                requestID: meter.requestID, keyID: meter.keyID, model: meter.model ?? "", deployment: meter.route?.label,
+                provider: meter.route?.provider.configuration.name, endpoint: "chat.completions", status: status, stream: meter.stream,
+                usage: meter.usage, latency: ContinuousClock.now - meter.started, upstreamLatency: meter.upstreamLatency))
+    }
+}
+
+/// What is known about a call so far, for its usage record.
+struct CallMeter: Sendable {
+    let requestID: String
+    let keyID: String
+    let started: ContinuousClock.Instant
+    var model: String?
+    var stream = false
+    var route: Route?
+    var upstreamLatency: Duration?
+    var usage: TokenUsage?
+}

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import HolySheepCore
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The HolySheep platform: storage, in-memory keys, the usage recorder and the HTTP API, run as one service
+/// group. SIGTERM (or SIGINT) stops accepting connections, lets requests in flight finish, flushes usage, and
+/// returns.
+///
+/// ```swift
+/// let gateway = try await GatewayServer.open(configuration: configuration, logger: logger)
+/// try await gateway.run()
+/// ```
+public final class GatewayServer: Sendable {
+    public let configuration: GatewayConfiguration
+    public let store: SQLStore
+    public let keys: KeyDirectory
+    public let usage: UsageRecorder
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    private init(configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, httpClient: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.keys = keys
+        self.usage = usage
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// Opens storage (running migrations) and loads every key into memory.
+    public static func open(configuration: GatewayConfiguration, logger: Logger) async throws -> GatewayServer {
+        guard let storageURL = StorageURL(configuration.storage.url) else {
+            throw StorageError("`storage.url` must be `sqlite:PATH` or a postgres:// URL")
+        }
+        let store = try await SQLStore.open(storageURL, logger: logger)
+        let keys = KeyDirectory(repository: APIKeyRepository(store: store), logger: logger)
+        do {
+            try await keys.refresh()
+        } catch {
+            await store.close()
+            throw error
+        }
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        clientConfiguration.timeout = .init(connect: .seconds(10))
+        clientConfiguration.decompression = .disabled
+        clientConfiguration.redirectConfiguration = .disallow
+        // One event loop group for the server and the upstream client: no thread hops between the two legs.
+        let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: clientConfiguration)
+        return GatewayServer(
+            configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, logger: logger), httpClient: httpClient,
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains and shuts down.
+    /// - Parameter onListening: called with the bound address once the server accepts connections.
+    public func run(environment: [String: String] = ProcessInfo.processInfo.environment, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+        let application = makeApplication(environment: environment, onListening: onListening)
+        do {
+            let group = ServiceGroup(
+                configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+    }
+
+    func makeApplication(environment: [String: String], onListening: @escaping @Sendable (String, Int) async -> Void) -> some ApplicationProtocol {
+        let modelRouter = ModelRouter(configuration: configuration, environment: environment)
+        for provider in configuration.providers {
+            if let variable = provider.apiKeyEnv, (environment[variable] ?? "").isEmpty {
+                logger.notice("provider has no API key; calls to it will answer 503 until it is set", metadata: ["provider": "\(provider.name)", "variable": "\(variable)"])
+            }
+        }
+        let router = Router(context: GatewayRequestContext.self)
+        var routes = RouteTable()
+        routes.add("/healthz", ["GET"])
+        routes.add("/v1/models", ["GET"])
+        routes.add("/v1/models/{id}", ["GET"])
+        routes.add("/v1/chat/completions", ["POST"])
+        router.add(middleware: EdgeMiddleware(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes))
+        router.get("healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys)).group(context: AuthenticatedContext.self)
+        api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
+        api.addRoutes(
+            ChatCompletionsController(
+                router: modelRouter, upstream: OpenAICompatibleUpstream(client: httpClient, requestTimeout: .minutes(10), logger: logger), usage: usage,
+                maxBodyBytes: configuration.limits.maxBodyBytes
+            ).endpoints)
+
+        return Application(
+            router: router,
+            server: .gatewayHTTP1(configuration: .init(idleTimeout: .seconds(120))),
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
+            services: [usage, keys],
+            onServerRunning: { [configuration] channel in
+                await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
+            },
+            logger: logger)
+    }
+
+    private func shutdown() async {
+        try? await httpClient.shutdown()
+        await store.close()
+    }
+}

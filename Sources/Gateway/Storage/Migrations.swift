@@ -1,0 +1,98 @@
+import SQLKit
+
+/// The schema, as numbered migrations applied in order at start and recorded in `holysheep_migrations`.
+///
+/// Statements use the SQL both engines share (TEXT, BIGINT, INTEGER, BOOLEAN, DOUBLE PRECISION), so the schema
+/// and the behaviour are identical on SQLite and PostgreSQL. Never edit a released migration: add a new one.
+enum Migrations {
+    struct Migration {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "keys and usage",
+            statements: [
+                """
+                CREATE TABLE counters (
+                    name TEXT PRIMARY KEY,
+                    value BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO counters (name, value) VALUES ('api_keys_revision', 0)",
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    digest TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    owner TEXT,
+                    sandbox BOOLEAN NOT NULL,
+                    models TEXT,
+                    rpm INTEGER,
+                    tpm INTEGER,
+                    video_concurrency INTEGER,
+                    monthly_budget_cny TEXT,
+                    expires_at BIGINT,
+                    revoked BOOLEAN NOT NULL,
+                    revoked_at BIGINT,
+                    created_at BIGINT NOT NULL,
+                    revision BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX api_keys_revision ON api_keys (revision)",
+                """
+                CREATE TABLE usage_records (
+                    request_id TEXT PRIMARY KEY,
+                    key_id TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    deployment TEXT,
+                    provider TEXT,
+                    endpoint TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    stream BOOLEAN NOT NULL,
+                    prompt_tokens BIGINT NOT NULL,
+                    completion_tokens BIGINT NOT NULL,
+                    cached_tokens BIGINT NOT NULL,
+                    latency_ms DOUBLE PRECISION NOT NULL,
+                    upstream_latency_ms DOUBLE PRECISION,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX usage_records_key_time ON usage_records (key_id, created_at)",
+            ]),
+    ]
+
+    /// Applies the migrations not yet recorded, each in its own transaction. On PostgreSQL an advisory lock keeps
+    /// two instances starting together from migrating at once; on SQLite `BEGIN IMMEDIATE` does.
+    static func run(on store: SQLStore) async throws {
+        try await store.database.raw(
+            """
+            CREATE TABLE IF NOT EXISTS holysheep_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at BIGINT NOT NULL
+            )
+            """
+        ).run()
+        for migration in all {
+            try await store.transaction { database in
+                if store.engine == .postgres {
+                    try await database.raw("SELECT pg_advisory_xact_lock(7305020261)").run()
+                }
+                let applied = try await database.select().column("version").from("holysheep_migrations")
+                    .where("version", .equal, migration.version).first()
+                guard applied == nil else { return }
+                for statement in migration.statements {
+                    try await database.raw(SQLQueryString(statement)).run()
+                }
+                try await database.insert(into: "holysheep_migrations")
+                    .columns("version", "name", "applied_at")
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Clock.unixMilliseconds()))
+                    .run()
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+@preconcurrency import AsyncKit
+import Foundation
+import HolySheepCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// The gateway's SQL storage: one SQLKit layer over two engines, SQLite (the embedded default) and PostgreSQL.
+///
+/// Repositories write portable SQL through ``database``; ``transaction(_:)`` runs several statements on one
+/// connection. Migrations run at ``open(_:logger:eventLoopGroup:)``.
+public final class SQLStore: Sendable {
+    public enum Engine: String, Sendable {
+        case sqlite, postgres
+    }
+
+    public let engine: Engine
+    /// A pooled database: each statement runs on some connection of the pool.
+    public let database: any SQLDatabase
+    private let pool: Pool
+    private let logger: Logger
+
+    private enum Pool: Sendable {
+        case sqlite(EventLoopGroupConnectionPool<SQLiteTunedConnectionSource>)
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
+    private init(engine: Engine, database: any SQLDatabase, pool: Pool, logger: Logger) {
+        self.engine = engine
+        self.database = database
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Connects to the storage at `url` and brings its schema up to date.
+    /// - Throws: ``StorageError`` when the storage cannot be opened or migrated.
+    public static func open(
+        _ url: StorageURL, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> SQLStore {
+        let store: SQLStore
+        switch url {
+        case .sqlite(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: directory) else {
+                throw StorageError("the folder \(directory) for the SQLite file \(path) does not exist; create it or choose another `storage.url`")
+            }
+            let source = SQLiteTunedConnectionSource(path: path)
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1, pruneInterval: nil, logger: logger, on: eventLoopGroup)
+            store = SQLStore(engine: .sqlite, database: PooledSQLiteDatabase(pool: pool, logger: logger), pool: .sqlite(pool), logger: logger)
+        case .postgres(let urlString):
+            let configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: urlString)
+            } catch {
+                throw StorageError("the PostgreSQL URL \(url.redacted) is not valid: \(error)")
+            }
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 4, pruneInterval: .seconds(60),
+                logger: logger, on: eventLoopGroup)
+            store = SQLStore(engine: .postgres, database: pool.database(logger: logger).sql(queryLogLevel: .trace), pool: .postgres(pool), logger: logger)
+        }
+        do {
+            try await Migrations.run(on: store)
+        } catch {
+            await store.close()
+            if let error = error as? StorageError { throw error }
+            throw StorageError("cannot open \(url.redacted): \(String(reflecting: error))")
+        }
+        return store
+    }
+
+    /// Runs `body` on a single connection.
+    public func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        switch pool {
+        case .sqlite(let pool):
+            let connection = try await pool.requestConnection(logger: logger).get()
+            defer { pool.releaseConnection(connection, logger: logger) }
+            return try await body(connection.sql(queryLogLevel: .trace))
+        case .postgres(let pool):
+            let connection = try await pool.requestConnection(logger: logger).get()
+            defer { pool.releaseConnection(connection, logger: logger) }
+            return try await body(connection.sql(queryLogLevel: .trace))
+        }
+    }
+
+    /// Runs `body` in a transaction on one connection: committed if it returns, rolled back if it throws.
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so concurrent writers queue.
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await withConnection { database in
+            try await database.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes every pooled connection.
+    public func close() async {
+        switch pool {
+        case .sqlite(let pool): try? await pool.shutdownAsync()
+        case .postgres(let pool): try? await pool.shutdownAsync()
+        }
+    }
+}
+
+/// Storage failed in a way an operator can act on.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Opens SQLite connections tuned for a server that shares its file with CLI processes: WAL journal (readers never
+/// block the writer), a busy timeout instead of immediate `SQLITE_BUSY`, and `synchronous=NORMAL` (safe with WAL).
+struct SQLiteTunedConnectionSource: ConnectionPoolSource {
+    let base: SQLiteConnectionSource
+
+    init(path: String) {
+        base = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
+    }
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+            connection.query("PRAGMA busy_timeout = 10000").flatMap { _ in
+                connection.query("PRAGMA journal_mode = WAL")
+            }.flatMap { _ in
+                connection.query("PRAGMA synchronous = NORMAL")
+            }.map { _ in connection }
+        }
+    }
+}
+
+/// An `SQLDatabase` that runs each statement on a connection borrowed from the SQLite pool.
+struct PooledSQLiteDatabase: SQLDatabase {
+    let pool: EventLoopGroupConnectionPool<SQLiteTunedConnectionSource>
+    let logger: Logger
+    var eventLoop: any EventLoop { pool.eventLoopGroup.any() }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { .trace }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        pool.withConnection(logger: logger) { connection in
+            connection.sql(queryLogLevel: .trace).execute(sql: query, onRow)
+        }
+    }
+}

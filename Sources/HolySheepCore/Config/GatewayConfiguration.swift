@@ -1,0 +1,60 @@
+import Foundation
+
+/// The whole configuration of a gateway (SPEC §7). Every field is optional; ``init()`` is the embedded
+/// default: SQLite file `holysheep.db` in the working folder, listening on `127.0.0.1:8080`.
+public struct GatewayConfiguration: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        /// `server.host`, default `127.0.0.1`.
+        public var host = "127.0.0.1"
+        /// `server.port`, default `8080`.
+        public var port = 8080
+    }
+
+    public struct Storage: Sendable, Equatable {
+        /// `storage.url`: `sqlite:PATH` (default `sqlite:holysheep.db`) or `postgres://user:pass@host:5432/db`.
+        public var url = "sqlite:holysheep.db"
+    }
+
+    public struct Artifacts: Sendable, Equatable {
+        /// `artifacts.path`, default `./artifacts`: where finished videos are kept.
+        public var path = "./artifacts"
+    }
+
+    public struct Billing: Sendable, Equatable {
+        /// `billing.platform_rate`: CNY charged per USD of list price, default 1.0 (¥1 = $1).
+        public var platformRate: Decimal = 1
+        /// `billing.market_rate`: the market exchange rate reports compare against, default 7.3.
+        public var marketRate = Decimal(string: "7.3")!
+        /// `billing.signup_grant_cny`: free credits granted to a new key, default 10.
+        public var signupGrantCNY: Decimal = 10
+    }
+
+    public struct Limits: Sendable, Equatable {
+        /// `limits.default_rpm`: requests per minute per key unless the key says otherwise, default 500.
+        public var defaultRPM = 500
+        /// `limits.default_tpm`: tokens per minute per key, default 2 000 000.
+        public var defaultTPM = 2_000_000
+        /// `limits.max_body_bytes`: the largest request body accepted, default 4 MiB.
+        public var maxBodyBytes = 4_194_304
+    }
+
+    public struct Webhooks: Sendable, Equatable {
+        /// `webhooks.allow_private_targets`: allow callbacks to loopback/private/link-local addresses, default false.
+        public var allowPrivateTargets = false
+        /// `webhooks.timeout_seconds`: how long a receiver has to answer, default 5.
+        public var timeoutSeconds = 5
+    }
+
+    public var server = Server()
+    public var storage = Storage()
+    public var artifacts = Artifacts()
+    public var billing = Billing()
+    public var limits = Limits()
+    public var webhooks = Webhooks()
+    /// `providers`: the upstreams; default ``ProviderConfiguration/defaults``.
+    public var providers = ProviderConfiguration.defaults
+    /// `models`: the public catalog; default ``ModelConfiguration/defaults``.
+    public var models = ModelConfiguration.defaults
+
+    public init() {}
+}

@@ -1,0 +1,121 @@
+import Crypto
+
+/// A HolySheep API key as the client holds it: `hs_live_` (production) or `hs_test_` (sandbox) followed by
+/// 32 base62 characters (≈190 bits of entropy). The server stores only its ``Digest``.
+public struct APIKeySecret: Sendable, CustomStringConvertible {
+    public static let livePrefix = "hs_live_"
+    public static let testPrefix = "hs_test_"
+    public static let randomLength = 32
+    public static let length = 8 + randomLength
+    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    /// The full key. Only ever shown once, to the operator who created it.
+    public let value: String
+
+    /// Never prints the key itself, so a key cannot leak through logging or string interpolation.
+    public var description: String { "APIKeySecret(\(displayPrefix)…)" }
+
+    /// The first 12 characters, safe to show in listings (`hs_live_AbCd`).
+    public var displayPrefix: String { String(value.prefix(12)) }
+
+    public var isSandbox: Bool { value.hasPrefix(Self.testPrefix) }
+
+    /// Generates a new random key from the system's cryptographic random source.
+    public static func generate(sandbox: Bool) -> APIKeySecret {
+        var generator = SystemRandomNumberGenerator()
+        var characters = Array((sandbox ? testPrefix : livePrefix).utf8)
+        for _ in 0..<randomLength {
+            // 62 does not divide 2^64; uniform(upperBound:) uses rejection so the choice is unbiased.
+            characters.append(alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))])
+        }
+        return APIKeySecret(value: String(decoding: characters, as: UTF8.self))
+    }
+
+    public enum FormatProblem: Sendable, Equatable {
+        /// Not a HolySheep key at all (for example an OpenAI `sk-` key).
+        case foreign
+        /// Starts like a HolySheep key but is not one (wrong length or characters).
+        case malformed
+    }
+
+    /// Checks the shape of a presented key without touching any stored state.
+    public static func checkFormat(_ presented: some StringProtocol) -> FormatProblem? {
+        guard presented.hasPrefix("hs_") else { return .foreign }
+        let utf8 = presented.utf8
+        guard utf8.count == length, presented.hasPrefix(livePrefix) || presented.hasPrefix(testPrefix) else { return .malformed }
+        for byte in utf8.dropFirst(8) {
+            let isAlphanumeric =
+                (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            guard isAlphanumeric else { return .malformed }
+        }
+        return nil
+    }
+
+    /// The SHA-256 digest under which a key is stored and looked up.
+    ///
+    /// A fast hash is right here (unlike passwords): keys carry ~190 random bits, so there is nothing to brute-force.
+    public static func digest(of presented: some StringProtocol) -> Digest {
+        Digest(SHA256.hash(data: Array(presented.utf8)))
+    }
+
+    public var digest: Digest { Self.digest(of: value) }
+
+    /// A key's SHA-256 digest: 32 bytes held as four words, cheap to hash into a dictionary.
+    public struct Digest: Hashable, Sendable {
+        public let words: (UInt64, UInt64, UInt64, UInt64)
+
+        init(_ hash: SHA256.Digest) {
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            hash.withUnsafeBytes { raw in
+                words = (
+                    raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                )
+            }
+            self.words = words
+        }
+
+        /// Parses the 64-character lowercase hex form used in storage.
+        public init?(hex: String) {
+            let utf8 = Array(hex.utf8)
+            guard utf8.count == 64 else { return nil }
+            var values = [UInt64](repeating: 0, count: 4)
+            for (index, byte) in utf8.enumerated() {
+                guard let nibble = JSONScanner.hexValue(byte) else { return nil }
+                // Little-endian word layout, matching `init(_ hash:)` on little-endian machines.
+                let byteIndex = index / 2
+                let shift = UInt64((byteIndex % 8) * 8 + (index % 2 == 0 ? 4 : 0))
+                values[byteIndex / 8] |= UInt64(nibble) << shift
+            }
+            words = (values[0], values[1], values[2], values[3])
+        }
+
+        public var hex: String {
+            var result = ""
+            result.reserveCapacity(64)
+            for word in [words.0, words.1, words.2, words.3] {
+                for byteIndex in 0..<8 {
+                    let byte = UInt8(truncatingIfNeeded: word >> (UInt64(byteIndex) * 8))
+                    result += byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+                }
+            }
+            return result
+        }
+
+        public static func == (lhs: Digest, rhs: Digest) -> Bool { lhs.constantTimeEquals(rhs) }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+            hasher.combine(words.2)
+            hasher.combine(words.3)
+        }
+
+        /// Compares all 32 bytes whatever they hold, so timing says nothing about where two digests differ.
+        public func constantTimeEquals(_ other: Digest) -> Bool {
+            let difference = (words.0 ^ other.words.0) | (words.1 ^ other.words.1) | (words.2 ^ other.words.2) | (words.3 ^ other.words.3)
+            return difference == 0
+        }
+    }
+}

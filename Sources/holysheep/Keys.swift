@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import HolySheepCore
+import Logging
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list and revoke API keys (works beside a running server on the same storage).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key. The key is printed once, alone on the last line.")
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "A name for the key (who or what uses it).") var label: String
+        @Flag(help: "A sandbox key (hs_test_…): never charged, video goes to the local previz renderer.") var sandbox = false
+        @Option(help: "Requests per minute allowed (default: limits.default_rpm).") var rpm: Int?
+        @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
+        @Option(help: "Owner of the key (a person or team).") var owner: String?
+
+        func run() async throws {
+            let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+            let configuration = try storage.loadConfiguration()
+            if let rpm, rpm < 1 { throw ValidationError("--rpm must be at least 1") }
+            let modelList = models.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            if let modelList {
+                let known = Set(configuration.models.map(\.name))
+                let unknown = modelList.filter { !known.contains($0) }
+                guard unknown.isEmpty else {
+                    throw ValidationError("unknown model(s) \(unknown.joined(separator: ", ")); the models are \(configuration.models.map(\.name).joined(separator: ", "))")
+                }
+            }
+            let store = try await storage.openStore(configuration, logger: logger)
+            do {
+                let (record, secret) = try await APIKeyRepository(store: store).create(
+                    .init(label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm))
+                print("Created key \(record.id) (label \"\(record.label)\", \(record.sandbox ? "sandbox" : "live"), rpm \(record.rpm ?? configuration.limits.defaultRPM), models: \(record.models?.joined(separator: ",") ?? "all"))")
+                print("Store this key now: it is kept only as a hash and cannot be shown again.")
+                print(secret.value)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (never their secrets).")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "table or json.") var format: Format = .table
+
+        func run() async throws {
+            let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+            let configuration = try storage.loadConfiguration()
+            let store = try await storage.openStore(configuration, logger: logger)
+            let keys: [APIKeyRecord]
+            do {
+                keys = try await APIKeyRepository(store: store).list()
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+            switch format {
+            case .json: print(KeyListing.json(keys))
+            case .table: print(KeyListing.table(keys, defaultRPM: configuration.limits.defaultRPM), terminator: "")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key; running servers refuse it within a second.")
+
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The key's id (key_…), as `keys list` shows it.") var id: String
+
+        func run() async throws {
+            let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+            let configuration = try storage.loadConfiguration()
+            let store = try await storage.openStore(configuration, logger: logger)
+            let record: APIKeyRecord?
+            do {
+                record = try await APIKeyRepository(store: store).revoke(id: id)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+            guard let record else { throw ValidationError("no key has the id \(id); `holysheep keys list` shows the ids") }
+            print("Revoked key \(record.id) (label \"\(record.label)\").")
+        }
+    }
+}
+
+enum KeyListing {
+    static func json(_ keys: [APIKeyRecord]) -> String {
+        let formatter = ISO8601DateFormatter()
+        let entries = keys.map { key in
+            "{\"id\":\(key.id.jsonQuoted),\"label\":\(key.label.jsonQuoted),\"prefix\":\(key.prefix.jsonQuoted),"
+                + "\"owner\":\(key.owner?.jsonQuoted ?? "null"),\"sandbox\":\(key.sandbox),\"revoked\":\(key.revoked),"
+                + "\"models\":\(key.models.map { "[" + $0.map(\.jsonQuoted).joined(separator: ",") + "]" } ?? "null"),"
+                + "\"rpm\":\(key.rpm.map(String.init) ?? "null"),\"created_at\":\(formatter.string(from: key.createdAt).jsonQuoted)}"
+        }
+        return "[" + entries.joined(separator: ",") + "]"
+    }
+
+    static func table(_ keys: [APIKeyRecord], defaultRPM: Int) -> String {
+        let header = ["ID", "LABEL", "KEY", "KIND", "STATE", "RPM", "MODELS", "CREATED"]
+        let formatter = ISO8601DateFormatter()
+        let rows = keys.map { key in
+            [
+                key.id, key.label, key.prefix + "…", key.sandbox ? "sandbox" : "live", key.revoked ? "revoked" : "active",
+                String(key.rpm ?? defaultRPM), key.models?.joined(separator: ",") ?? "all", formatter.string(from: key.createdAt),
+            ]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n"
+        }
+        return ([header] + rows).map(line).joined()
+    }
+}
