@@ -36,7 +36,7 @@ public struct APIKeyRepository: Sendable {
     public func create(_ new: NewKey) async throws -> (record: APIKeyRecord, secret: APIKeySecret) {
         let secret = APIKeySecret.generate(sandbox: new.sandbox)
         let id = APIKeyRecord.newID()
-        let now = Date()
+        let now = Clock.date(unixMilliseconds: Clock.unixMilliseconds())  // stored to the millisecond
         let record = try await store.transaction { database in
             let revision = try await Self.nextRevision(database)
             let record = APIKeyRecord(

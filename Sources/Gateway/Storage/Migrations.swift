@@ -65,26 +65,25 @@ enum Migrations {
             ]),
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction. On PostgreSQL an advisory lock keeps
-    /// two instances starting together from migrating at once; on SQLite `BEGIN IMMEDIATE` does.
+    /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory lock taken first
+    /// keeps instances starting together from racing (even on creating the bookkeeping table); on SQLite
+    /// `BEGIN IMMEDIATE` does the same.
     static func run(on store: SQLStore) async throws {
-        try await store.database.raw(
-            """
-            CREATE TABLE IF NOT EXISTS holysheep_migrations (
-                version INTEGER PRIMARY KEY,
-                name TEXT NOT NULL,
-                applied_at BIGINT NOT NULL
-            )
-            """
-        ).run()
-        for migration in all {
-            try await store.transaction { database in
-                if store.engine == .postgres {
-                    try await database.raw("SELECT pg_advisory_xact_lock(7305020261)").run()
-                }
-                let applied = try await database.select().column("version").from("holysheep_migrations")
-                    .where("version", .equal, migration.version).first()
-                guard applied == nil else { return }
+        try await store.transaction { database in
+            if store.engine == .postgres {
+                try await database.raw("SELECT pg_advisory_xact_lock(7305020261)").run()
+            }
+            try await database.raw(
+                """
+                CREATE TABLE IF NOT EXISTS holysheep_migrations (
+                    version INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL
+                )
+                """
+            ).run()
+            let applied = Set(try await database.select().column("version").from("holysheep_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            for migration in all where !applied.contains(migration.version) {
                 for statement in migration.statements {
                     try await database.raw(SQLQueryString(statement)).run()
                 }

@@ -22,16 +22,20 @@ public final class SQLStore: Sendable {
     public let database: any SQLDatabase
     private let pool: Pool
     private let logger: Logger
+    /// SQLite's blocking calls run here, not on the shared pool: a connection waiting out another's write lock
+    /// (busy timeout) must never take the thread the lock holder needs to commit.
+    private let threadPool: NIOThreadPool?
 
     private enum Pool: Sendable {
         case sqlite(EventLoopGroupConnectionPool<SQLiteTunedConnectionSource>)
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
-    private init(engine: Engine, database: any SQLDatabase, pool: Pool, logger: Logger) {
+    private init(engine: Engine, database: any SQLDatabase, pool: Pool, threadPool: NIOThreadPool? = nil, logger: Logger) {
         self.engine = engine
         self.database = database
         self.pool = pool
+        self.threadPool = threadPool
         self.logger = logger
     }
 
@@ -47,9 +51,15 @@ public final class SQLStore: Sendable {
             guard FileManager.default.fileExists(atPath: directory) else {
                 throw StorageError("the folder \(directory) for the SQLite file \(path) does not exist; create it or choose another `storage.url`")
             }
-            let source = SQLiteTunedConnectionSource(path: path)
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1, pruneInterval: nil, logger: logger, on: eventLoopGroup)
-            store = SQLStore(engine: .sqlite, database: PooledSQLiteDatabase(pool: pool, logger: logger), pool: .sqlite(pool), logger: logger)
+            let threadPool = NIOThreadPool(numberOfThreads: 2)
+            threadPool.start()
+            // One connection: SQLite runs one writer at a time anyway, and statements queue in the pool, not on threads.
+            let source = SQLiteTunedConnectionSource(path: path, threadPool: threadPool)
+            let pool = EventLoopGroupConnectionPool(
+                source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(30), pruneInterval: nil, logger: logger,
+                on: eventLoopGroup.next())
+            store = SQLStore(
+                engine: .sqlite, database: PooledSQLiteDatabase(pool: pool, logger: logger), pool: .sqlite(pool), threadPool: threadPool, logger: logger)
         case .postgres(let urlString):
             let configuration: SQLPostgresConfiguration
             do {
@@ -109,6 +119,7 @@ public final class SQLStore: Sendable {
         case .sqlite(let pool): try? await pool.shutdownAsync()
         case .postgres(let pool): try? await pool.shutdownAsync()
         }
+        try? await threadPool?.shutdownGracefully()
     }
 }
 
@@ -123,8 +134,8 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
 struct SQLiteTunedConnectionSource: ConnectionPoolSource {
     let base: SQLiteConnectionSource
 
-    init(path: String) {
-        base = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
+    init(path: String, threadPool: NIOThreadPool) {
+        base = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: threadPool)
     }
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
