@@ -16,6 +16,9 @@ import ServiceLifecycle
 /// try await gateway.run()
 /// ```
 public final class GatewayServer: Sendable {
+    /// How long SIGTERM waits for requests in flight before cancelling them.
+    public static let drainTimeout: Duration = .seconds(30)
+
     public let configuration: GatewayConfiguration
     public let store: SQLStore
     public let keys: KeyDirectory
@@ -62,8 +65,12 @@ public final class GatewayServer: Sendable {
     public func run(environment: [String: String] = ProcessInfo.processInfo.environment, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
         let application = makeApplication(environment: environment, onListening: onListening)
         do {
-            let group = ServiceGroup(
-                configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // Requests in flight get this long to finish after SIGTERM; then they are cancelled (usage still flushed).
+            groupConfiguration.maximumGracefulShutdownDuration = Self.drainTimeout
+            groupConfiguration.maximumCancellationDuration = .seconds(5)
+            let group = ServiceGroup(configuration: groupConfiguration)
             try await group.run()
         } catch {
             await shutdown()
