@@ -101,10 +101,18 @@ import Testing
         }
         for index in 0..<1_200 { recorder.record(record("req_\(index)", tokens: index)) }
         recorder.record(record("req_5", tokens: 999))  // a retried batch must not double-count
+        // A failed call (no deployment chosen, no upstream latency) in the same batch as complete ones.
+        recorder.record(
+            UsageRecord(
+                requestID: "req_failed", keyID: "key_x", model: "nope", deployment: nil, provider: nil, endpoint: "chat.completions",
+                status: 404, stream: false, usage: nil, latency: .milliseconds(1), upstreamLatency: nil))
         await recorder.flush()
         #expect(recorder.pendingCount == 0)
         let count = try #require(try await store.database.raw("SELECT COUNT(*) AS n FROM usage_records").first())
-        #expect(try count.decode(column: "n", as: Int.self) == 1_200)
+        #expect(try count.decode(column: "n", as: Int.self) == 1_201)
+        let failed = try #require(try await store.database.select().column("*").from("usage_records").where("request_id", .equal, "req_failed").first())
+        #expect(try failed.decode(column: "status", as: Int.self) == 404)
+        #expect(try failed.decode(column: "deployment", as: String?.self) == nil)
         let row = try #require(try await store.database.select().column("*").from("usage_records").where("request_id", .equal, "req_7").first())
         #expect(try row.decode(column: "prompt_tokens", as: Int.self) == 7)
         #expect(try row.decode(column: "cached_tokens", as: Int.self) == 1)

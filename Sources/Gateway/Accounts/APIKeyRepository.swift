@@ -43,7 +43,7 @@ public struct APIKeyRepository: Sendable {
                 id: id, digest: secret.digest, prefix: secret.displayPrefix, label: new.label, owner: new.owner, sandbox: new.sandbox,
                 models: new.models, rpm: new.rpm, tpm: new.tpm, videoConcurrency: nil, monthlyBudgetCNY: nil, expiresAt: new.expiresAt,
                 revoked: false, revokedAt: nil, createdAt: now, revision: revision)
-            try await database.insert(into: "api_keys").model(Row(record)).run()
+            try await database.insert(into: "api_keys").model(Row(record), nilEncodingStrategy: .asNil).run()
             return record
         }
         return (record, secret)

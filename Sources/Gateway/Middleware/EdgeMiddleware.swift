@@ -2,6 +2,7 @@ import HolySheepCore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The outermost middleware: gives every request an id (the client's own `x-request-id` is kept), puts it on
 /// every response, and turns every error into the API's error shape (OpenAI's plus `error_code`).
@@ -43,6 +44,8 @@ struct EdgeMiddleware: RouterMiddleware {
                 apiError = .unknownRoute(method: request.method.rawValue, path: path)
             }
         case let error as HTTPError where error.status == .contentTooLarge:
+            apiError = .requestTooLarge(limit: maxBodyBytes)
+        case is NIOTooManyBytesError:
             apiError = .requestTooLarge(limit: maxBodyBytes)
         case is CancellationError:
             // The client went away; nobody will read this.

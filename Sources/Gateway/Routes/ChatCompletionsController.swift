@@ -59,6 +59,9 @@ struct ChatCompletionsController: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             record(meter, status: 413)
             throw APIError.requestTooLarge(limit: maxBodyBytes)
+        } catch is NIOTooManyBytesError {  // a chunked body that outgrew the limit while being read
+            record(meter, status: 413)
+            throw APIError.requestTooLarge(limit: maxBodyBytes)
         } catch is CancellationError {
             record(meter, status: 499)
             throw CancellationError()

@@ -50,6 +50,9 @@ public final class GatewayServer: Sendable {
         }
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        // A refused connection fails the call at once (502) instead of being retried inside the client until the
+        // connect timeout: the gateway decides about retries and fallback itself.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         clientConfiguration.timeout = .init(connect: .seconds(10))
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow

@@ -61,7 +61,7 @@ public final class UsageRecorder: Service, Sendable {
             }
             guard !batch.isEmpty else { break }
             do {
-                try await store.database.insert(into: "usage_records").models(batch).ignoringConflicts(with: ["request_id"]).run()
+                try await store.database.insert(into: "usage_records").models(batch, nilEncodingStrategy: .asNil).ignoringConflicts(with: ["request_id"]).run()
             } catch {
                 buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
                 logger.error("could not write usage records; they stay buffered and will be retried", metadata: [

@@ -1,0 +1,517 @@
+"""A fake OpenAI-compatible upstream for HolySheep's end-to-end tests.
+
+It serves the wire fixtures in ``tests/fixtures/openai`` and records every request it
+receives so that tests can assert on what the gateway actually sent upstream.
+
+Endpoints:
+
+* ``POST /v1/chat/completions`` -- a ``chat.completion`` (JSON) or, with ``"stream": true``,
+  a Server-Sent Events stream of ``chat.completion.chunk`` objects ending with
+  ``data: [DONE]``. With ``stream_options.include_usage`` it behaves as OpenAI does: every
+  chunk carries ``"usage": null`` and one extra chunk with ``"choices": []`` and the usage
+  is sent just before ``[DONE]``.
+* ``GET /v1/models`` -- an OpenAI model list.
+
+Behaviour is chosen by directives written in the text of the LAST user message:
+
+* ``[[tools]]``       answer with two parallel tool calls (or a streamed tool call).
+* ``[[slow]]``        stream the events ``SLOW_INTERVAL`` (300 ms) apart; a non-streamed
+                      answer is held for ``SLOW_NON_STREAM_DELAY``.
+* ``[[hang]]``        hold the answer for up to ``HANG_SECONDS`` (20 s), checking every 50 ms
+                      whether the client closed its connection; a close is recorded.
+* ``[[status:N]]``    answer HTTP N with the matching OpenAI error body (429 carries
+                      ``Retry-After: 1``).
+
+The fake runs a stdlib ``ThreadingHTTPServer`` on 127.0.0.1 (port 0 by default) in a
+background thread and speaks HTTP/1.1 with keep-alive: JSON answers carry
+``Content-Length``; streams use ``Transfer-Encoding: chunked``, one chunk per event.
+
+Run it alone with ``python tests/e2e/fake_upstream.py [--port N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "openai"
+
+SLOW_INTERVAL = 0.3
+SLOW_NON_STREAM_DELAY = 1.5
+HANG_SECONDS = 20.0
+POLL_INTERVAL = 0.05
+
+DIRECTIVE_RE = re.compile(r"\[\[([a-z_]+)(?::([^\]]*))?\]\]")
+
+ERROR_FIXTURES = {
+    400: "error_400_invalid_request_error.json",
+    429: "error_429_rate_limit_exceeded.json",
+    500: "error_500_server_error.json",
+}
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def load_json_fixture(name: str) -> Any:
+    return json.loads((FIXTURES_DIR / name).read_text(encoding="utf-8"))
+
+
+def load_sse_fixture(name: str) -> list[str]:
+    """The ``data:`` payloads of an .sse fixture, in order (``[DONE]`` included)."""
+    return parse_sse((FIXTURES_DIR / name).read_text(encoding="utf-8"))
+
+
+def parse_sse(text: str) -> list[str]:
+    """Split a Server-Sent Events body into the data payload of each event.
+
+    Follows the SSE framing rules that matter here: events end at a blank line, several
+    ``data:`` lines of one event are joined with newlines, ``:`` lines are comments, and
+    one optional space after the colon is not part of the value.
+    """
+    payloads: list[str] = []
+    data_lines: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line == "":
+            if data_lines:
+                payloads.append("\n".join(data_lines))
+                data_lines = []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            data_lines.append(value)
+    if data_lines:
+        payloads.append("\n".join(data_lines))
+    return payloads
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class RecordedRequest:
+    """One request the fake received, and what became of its answer."""
+
+    seq: int
+    method: str
+    path: str
+    headers: list[tuple[str, str]]
+    raw_body: bytes
+    json: Any
+    received_at: float  # time.monotonic()
+    peer: tuple[str, int] = ("", 0)  # the client's address: same peer = same kept-alive connection
+    directives: dict[str, Optional[str]] = field(default_factory=dict)
+    status: Optional[int] = None
+    events_sent: int = 0  # SSE events written so far (streams only)
+    completed: bool = False  # the whole answer was written
+    client_closed: bool = False  # the client closed before the answer was complete
+    client_closed_at: Optional[float] = None  # time.monotonic() when the close was seen
+    finished_at: Optional[float] = None
+
+    def header(self, name: str) -> Optional[str]:
+        """The first value of a header, matched case-insensitively."""
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+    @property
+    def is_chat(self) -> bool:
+        return self.method == "POST" and self.path == "/v1/chat/completions"
+
+    @property
+    def stream(self) -> bool:
+        return isinstance(self.json, dict) and self.json.get("stream") is True
+
+    @property
+    def model(self) -> Optional[str]:
+        return self.json.get("model") if isinstance(self.json, dict) else None
+
+    def summary(self) -> str:
+        state = "completed" if self.completed else ("client closed" if self.client_closed else "in progress")
+        return (
+            f"#{self.seq} {self.method} {self.path} model={self.model!r} stream={self.stream} "
+            f"directives={sorted(self.directives)} status={self.status} {state}"
+        )
+
+
+def directives_of(body: Any) -> dict[str, Optional[str]]:
+    """Directives (``[[name]]`` / ``[[name:arg]]``) in the last user message's text."""
+    if not isinstance(body, dict):
+        return {}
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return {}
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                text = content
+            elif isinstance(content, list):
+                text = " ".join(
+                    part.get("text", "")
+                    for part in content
+                    if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+                )
+            else:
+                text = ""
+            return {m.group(1): m.group(2) for m in DIRECTIVE_RE.finditer(text)}
+    return {}
+
+
+# --------------------------------------------------------------------------- server
+
+
+class _ClientGone(Exception):
+    """The client closed the connection before the answer was complete."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], owner: "FakeUpstream"):
+        self.owner = owner
+        super().__init__(addr, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeOpenAI/1.0"
+    sys_version = ""
+    server: _Server
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        self.server.owner._log(f"{self.address_string()} {format % args}")
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._handle("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle("DELETE")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            parts = []
+            while True:
+                size_line = self.rfile.readline(65537)
+                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(65537)  # CRLF after the chunk
+            return b"".join(parts)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _client_closed(self) -> bool:
+        """True once the peer has closed (or reset) its side of the connection."""
+        try:
+            data = self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return False
+        except (ConnectionResetError, BrokenPipeError, OSError):
+            return True
+        return data == b""
+
+    def _wait(self, record: RecordedRequest, seconds: float) -> None:
+        """Sleep ``seconds`` in small steps; raise _ClientGone as soon as the client leaves."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if self._client_closed():
+                raise _ClientGone()
+            if self.server.owner._stopping.is_set():
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(POLL_INTERVAL, remaining))
+
+    def _common_headers(self, record: RecordedRequest) -> None:
+        self.send_header("x-request-id", f"req_fakeupstream{record.seq:06d}")
+        self.send_header("openai-processing-ms", "7")
+
+    def _send_json(self, record: RecordedRequest, status: int, payload: Any, extra_headers: Optional[dict] = None) -> None:
+        body = json.dumps(payload).encode("utf-8")
+        record.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self._common_headers(record)
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def _handle(self, method: str) -> None:
+        owner = self.server.owner
+        raw = self._read_body()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        path = self.path.split("?", 1)[0]
+        record = owner._record(
+            method=method,
+            path=path,
+            headers=list(self.headers.items()),
+            raw_body=raw,
+            json=parsed,
+            peer=tuple(self.client_address[:2]),
+            directives=directives_of(parsed) if path == "/v1/chat/completions" else {},
+        )
+        try:
+            if method == "POST" and path == "/v1/chat/completions":
+                self._chat(record, raw)
+            elif method == "GET" and path == "/v1/models":
+                self._send_json(record, 200, load_json_fixture("models_list.json"))
+            else:
+                self._send_json(
+                    record,
+                    404,
+                    {
+                        "error": {
+                            "message": f"Invalid URL ({method} {path})",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": None,
+                        }
+                    },
+                )
+            record.completed = True
+        except (_ClientGone, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            record.client_closed = True
+            record.client_closed_at = time.monotonic()
+            self.close_connection = True
+        finally:
+            record.finished_at = time.monotonic()
+            owner._changed()
+
+    def _chat(self, record: RecordedRequest, raw: bytes) -> None:
+        body = record.json
+        if not isinstance(body, dict):
+            self._send_json(
+                record,
+                400,
+                {
+                    "error": {
+                        "message": "We could not parse the JSON body of your request. (fake upstream)",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": None,
+                    }
+                },
+            )
+            return
+        directives = record.directives
+
+        if "hang" in directives:
+            self._wait(record, HANG_SECONDS)
+
+        if "status" in directives:
+            status = int(directives["status"] or 500)
+            payload = load_json_fixture(ERROR_FIXTURES.get(status, ERROR_FIXTURES[500]))
+            headers = {"Retry-After": "1"} if status == 429 else None
+            self._send_json(record, status, payload, headers)
+            return
+
+        model = body.get("model")
+        if body.get("stream") is True:
+            include_usage = isinstance(body.get("stream_options"), dict) and body["stream_options"].get("include_usage") is True
+            self._stream(record, model, tools="tools" in directives, include_usage=include_usage, slow="slow" in directives)
+            return
+
+        if "slow" in directives:
+            self._wait(record, SLOW_NON_STREAM_DELAY)
+        completion = load_json_fixture("chat_completion_tool_calls.json" if "tools" in directives else "chat_completion.json")
+        completion["model"] = model
+        self._send_json(record, 200, completion)
+
+    def _stream(self, record: RecordedRequest, model: Any, *, tools: bool, include_usage: bool, slow: bool) -> None:
+        payloads = stream_payloads(model, tools=tools, include_usage=include_usage)
+        record.status = 200
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self._common_headers(record)
+        self.end_headers()
+        self.wfile.flush()
+        for i, payload in enumerate(payloads):
+            if slow and i > 0:
+                self._wait(record, SLOW_INTERVAL)
+            self._write_chunk(f"data: {payload}\n\n".encode("utf-8"))
+            record.events_sent = i + 1
+            self.server.owner._changed()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+def stream_payloads(model: Any, *, tools: bool = False, include_usage: bool = False) -> list[str]:
+    """The data payloads the fake streams for a request, exactly as sent (``[DONE]`` last)."""
+    source = load_sse_fixture("chat_completion_stream_tool_calls.sse" if tools else "chat_completion_stream.sse")
+    out: list[str] = []
+    for payload in source:
+        if payload == "[DONE]":
+            if include_usage:
+                usage_chunk = load_json_fixture("chat_completion_stream_usage_chunk.json")
+                usage_chunk["model"] = model
+                out.append(json.dumps(usage_chunk, separators=(",", ":")))
+            out.append("[DONE]")
+            continue
+        chunk = json.loads(payload)
+        chunk["model"] = model
+        if include_usage:
+            chunk["usage"] = None
+        out.append(json.dumps(chunk, separators=(",", ":")))
+    return out
+
+
+class FakeUpstream:
+    """An OpenAI-compatible upstream on 127.0.0.1 that records what it is sent."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self._server = _Server((host, port), self)
+        self._thread: Optional[threading.Thread] = None
+        self._cond = threading.Condition()
+        self._requests: list[RecordedRequest] = []
+        self._seq = itertools.count(1)
+        self._stopping = threading.Event()
+        self.log: list[str] = []
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> "FakeUpstream":
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="fake-upstream", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeUpstream":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL, ending in ``/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # -- recording --------------------------------------------------------------------
+
+    def _record(self, **kwargs: Any) -> RecordedRequest:
+        with self._cond:
+            record = RecordedRequest(seq=next(self._seq), received_at=time.monotonic(), **kwargs)
+            self._requests.append(record)
+            self._cond.notify_all()
+            return record
+
+    def _changed(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def _log(self, line: str) -> None:
+        with self._cond:
+            self.log.append(line)
+            del self.log[:-500]
+
+    def reset(self) -> None:
+        """Forget the requests recorded so far."""
+        with self._cond:
+            self._requests.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._cond:
+            return list(self._requests)
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.is_chat]
+
+    def last_chat_request(self) -> RecordedRequest:
+        chats = self.chat_requests()
+        assert chats, "the fake upstream received no POST /v1/chat/completions"
+        return chats[-1]
+
+    def wait_for(self, condition: Callable[[], T], timeout: float) -> Optional[T]:
+        """Wait until ``condition()`` is truthy (re-checked on every change and every
+        50 ms); return its value, or None if ``timeout`` seconds passed first."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = condition()
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(min(remaining, POLL_INTERVAL))
+
+    def wait_for_request(self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0) -> Optional[RecordedRequest]:
+        """The first recorded request matching ``predicate``, waiting up to ``timeout`` s."""
+
+        def find() -> Optional[RecordedRequest]:
+            return next((r for r in self._requests if predicate(r)), None)
+
+        return self.wait_for(find, timeout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    with FakeUpstream(port=args.port) as fake:
+        print(f"fake upstream listening on {fake.base_url}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
