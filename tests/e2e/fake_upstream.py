@@ -80,24 +80,38 @@ def parse_sse(text: str) -> list[str]:
     ``data:`` lines of one event are joined with newlines, ``:`` lines are comments, and
     one optional space after the colon is not part of the value.
     """
-    payloads: list[str] = []
-    data_lines: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if line == "":
-            if data_lines:
-                payloads.append("\n".join(data_lines))
-                data_lines = []
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        if value.startswith(" "):
-            value = value[1:]
-        if name == "data":
-            data_lines.append(value)
-    if data_lines:
-        payloads.append("\n".join(data_lines))
+    collector = SSEDataCollector()
+    payloads = [data for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if (data := collector.feed(line)) is not None]
+    if (last := collector.finish()) is not None:
+        payloads.append(last)
     return payloads
+
+
+class SSEDataCollector:
+    """Reads SSE line by line and hands back each event's data once its blank line arrives
+    (WHATWG EventSource rules: ``data:`` lines joined with newlines, ``:`` lines are comments,
+    one optional space after the colon is not part of the value)."""
+
+    def __init__(self) -> None:
+        self._data_lines: list[str] = []
+
+    def feed(self, line: str) -> Optional[str]:
+        """One line without its terminator; returns the event's data when the line ends an event."""
+        if line == "":
+            if not self._data_lines:
+                return None
+            data, self._data_lines = "\n".join(self._data_lines), []
+            return data
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        if name == "data":
+            self._data_lines.append(value[1:] if value.startswith(" ") else value)
+        return None
+
+    def finish(self) -> Optional[str]:
+        """The data of a last event that never got its blank line, if any."""
+        return self.feed("")
 
 
 # --------------------------------------------------------------------------- records

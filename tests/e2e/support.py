@@ -8,7 +8,7 @@ import string
 import time
 from typing import Any, Iterator, Protocol
 
-from fake_upstream import load_json_fixture, load_sse_fixture, parse_sse  # noqa: F401 - re-exported
+from fake_upstream import SSEDataCollector, load_json_fixture, load_sse_fixture, parse_sse  # noqa: F401 - re-exported
 
 UPSTREAM_KEY = "sk-fake-upstream-secret"
 MODEL = "gpt-4.1"
@@ -65,22 +65,12 @@ def random_key(prefix: str = "hs_live_") -> str:
 def iter_sse(response: Any) -> Iterator[tuple[float, str]]:
     """Yield ``(time.monotonic(), data)`` for each SSE event of a streaming httpx response,
     as the events arrive."""
-    data_lines: list[str] = []
+    collector = SSEDataCollector()
     for line in response.iter_lines():
-        if line == "":
-            if data_lines:
-                yield time.monotonic(), "\n".join(data_lines)
-                data_lines = []
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        if value.startswith(" "):
-            value = value[1:]
-        if name == "data":
-            data_lines.append(value)
-    if data_lines:
-        yield time.monotonic(), "\n".join(data_lines)
+        if (data := collector.feed(line)) is not None:
+            yield time.monotonic(), data
+    if (data := collector.finish()) is not None:
+        yield time.monotonic(), data
 
 
 def chunk_content(chunk: dict[str, Any]) -> str:
