@@ -16,8 +16,9 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || [[ ! -f /usr/
 fi
 
 echo "== release build" >&2
-(cd "$ROOT" && swift build -c release --product holysheep >&2)
-BIN=$ROOT/.build/release/holysheep
+# A scratch folder of its own, so a benchmark build never waits on (or invalidates) the debug build's.
+(cd "$ROOT" && swift build -c release --product holysheep --scratch-path "$ROOT/.build-release" >&2)
+BIN=$ROOT/.build-release/release/holysheep
 
 WORK=$(mktemp -d /tmp/holysheep-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
