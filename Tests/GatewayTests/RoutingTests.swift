@@ -22,9 +22,10 @@ import Testing
             revision: 1)
     }
 
-    @Test func chatRoute_rewritesToTheDeploymentsModelWithTheProvidersKey() throws {
+    @Test func plan_goesToTheDeploymentsModelWithTheProvidersKey() throws {
         let router = ModelRouter(configuration: Self.configuration, environment: ["FAKE_KEY": "sk-upstream"])
-        let route = try router.chatRoute(for: router.model(named: "gpt-4.1", for: key()))
+        var generator = SystemRandomNumberGenerator()
+        let route = try #require(router.plan(for: router.model(named: "gpt-4.1", for: key()), using: &generator).first)
         #expect(route.deployment.model == "gpt-4.1-2025-04-14")
         #expect(route.provider.chatCompletionsURL == "http://127.0.0.1:9/v1/chat/completions")
         #expect(route.provider.apiKey == "sk-upstream")
@@ -33,7 +34,7 @@ import Testing
     @Test func missingProviderKey_saysWhichVariableToSet() {
         let router = ModelRouter(configuration: Self.configuration, environment: [:])
         #expect(throws: APIError.providerNotConfigured(provider: "fake", variable: "FAKE_KEY")) {
-            try router.chatRoute(for: router.model(named: "gpt-4.1", for: key()))
+            try router.checkChatServable(router.model(named: "gpt-4.1", for: key()))
         }
     }
 
@@ -50,11 +51,33 @@ import Testing
     @Test func videoModelOnTheChatEndpoint_pointsToTheVideoEndpoint() throws {
         let router = ModelRouter(configuration: Self.configuration, environment: [:])
         #expect {
-            try router.chatRoute(for: router.model(named: "video-gen-2.1", for: key()))
+            try router.checkChatServable(router.model(named: "video-gen-2.1", for: key()))
         } throws: { ($0 as? APIError)?.code == "model_not_supported" }
         #expect {
-            try router.chatRoute(for: router.model(named: "claude-only", for: key()))
+            try router.checkChatServable(router.model(named: "claude-only", for: key()))
         } throws: { ($0 as? APIError)?.code == "provider_not_supported" }
+    }
+
+    @Test func plan_putsAnOpenBreakerLastAndSharesBreakersAcrossModels() throws {
+        let configuration = try GatewayConfiguration.parse(yaml: """
+            providers:
+              - { name: a, kind: openai, base_url: "http://127.0.0.1:9/v1" }
+              - { name: b, kind: openai, base_url: "http://127.0.0.1:10/v1" }
+            routing: { breaker: { failure_threshold: 2 } }
+            models:
+              - { name: m1, price: { input_per_mtok: 1, output_per_mtok: 1 }, deployments: [ { provider: a, model: x, weight: 100 }, { provider: b, model: y, weight: 1 } ] }
+              - { name: m2, price: { input_per_mtok: 1, output_per_mtok: 1 }, deployments: [ { provider: a, model: x } ] }
+            """)
+        let router = ModelRouter(configuration: configuration, environment: [:])
+        let m1 = try router.model(named: "m1", for: key())
+        let m2 = try router.model(named: "m2", for: key())
+        #expect(m1.routes[0].health === m2.routes[0].health)
+        m2.routes[0].health.recordFailure()
+        m2.routes[0].health.recordFailure()
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            #expect(router.plan(for: m1, using: &generator).map(\.label) == ["b/y", "a/x"])
+        }
     }
 
     @Test func routeTable_tellsWrongMethodFromUnknownPath() {

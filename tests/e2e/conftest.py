@@ -92,6 +92,9 @@ def config_yaml(upstream_base_url: str, storage_url: str, *, max_body_bytes: int
 server:   {{ host: 127.0.0.1, port: 8080 }}
 storage:  {{ url: "{storage_url}" }}
 limits:   {{ max_body_bytes: {max_body_bytes} }}
+# This shared gateway checks what one upstream answer turns into: no retries, and a breaker that never opens
+# (test_routing.py starts gateways of its own to test retries, fallback and the breaker).
+routing:  {{ retries: 0, breaker: {{ failure_threshold: 10000, min_requests: 100000 }} }}
 providers:
   - {{ name: fake, kind: openai, base_url: "{upstream_base_url}", api_key_env: FAKE_UPSTREAM_KEY }}
   - {{ name: dead, kind: openai, base_url: "http://127.0.0.1:9/v1" }}

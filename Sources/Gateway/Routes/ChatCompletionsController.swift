@@ -13,8 +13,9 @@ import NIOHTTP1
 /// streams event by event as they arrive. Usage is recorded for every call, off the request path.
 struct ChatCompletionsController: Sendable {
     let router: ModelRouter
-    let upstream: OpenAICompatibleUpstream
+    let dispatcher: ChatDispatcher
     let usage: UsageRecorder
+    let metrics: GatewayMetrics
     let maxBodyBytes: Int
 
     var endpoints: RouteCollection<AuthenticatedContext> {
@@ -26,6 +27,7 @@ struct ChatCompletionsController: Sendable {
     func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let started = ContinuousClock.now
         var meter = CallMeter(requestID: context.requestID, keyID: context.apiKey.id, started: started)
+        var trace = ChatDispatcher.Trace()
         do {
             if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
                 throw APIError.requestTooLarge(limit: maxBodyBytes)
@@ -35,25 +37,19 @@ struct ChatCompletionsController: Sendable {
             meter.model = inspection.model
             meter.stream = inspection.stream
             let model = try router.model(named: inspection.model, for: context.apiKey)
-            let route = try router.chatRoute(for: model)
-            meter.route = route
-            let upstreamBody = body.withUnsafeReadableBytes { bytes in
-                inspection.upstreamBody(from: bytes, upstreamModel: route.deployment.model ?? inspection.model)
-            }
-            let response = try await upstream.send(body: upstreamBody, stream: inspection.stream, route: route, requestID: context.requestID)
-            meter.upstreamLatency = ContinuousClock.now - started
-            guard (200..<300).contains(response.status.code) else {
-                throw await upstream.error(from: response, route: route)
-            }
-            let contentType = response.headers.first(name: "content-type") ?? "application/json"
-            if inspection.stream, contentType.hasPrefix("text/event-stream") {
+            try router.checkChatServable(model)
+            let outcome = try await dispatcher.dispatch(body: body, inspection: inspection, model: model, requestID: context.requestID, trace: &trace)
+            meter.apply(trace)
+            switch outcome.answer {
+            case .stream(let response, let contentType):
                 return relayStream(response, contentType: contentType, dropUsageChunk: inspection.injectsUsage, meter: meter, logger: context.logger)
+            case .json(let answer, let contentType):
+                meter.usage = answer.withUnsafeReadableBytes { TokenUsage.fromOpenAI($0) }
+                record(meter, status: 200)
+                return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: answer))
             }
-            let answer = try await upstream.collect(response, route: route)
-            meter.usage = answer.withUnsafeReadableBytes { TokenUsage.fromOpenAI($0) }
-            record(meter, status: 200)
-            return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: answer))
         } catch let error as APIError {
+            meter.apply(trace)
             record(meter, status: error.status)
             throw error
         } catch let error as HTTPError where error.status == .contentTooLarge {
@@ -63,9 +59,11 @@ struct ChatCompletionsController: Sendable {
             record(meter, status: 413)
             throw APIError.requestTooLarge(limit: maxBodyBytes)
         } catch is CancellationError {
+            meter.apply(trace)
             record(meter, status: 499)
             throw CancellationError()
         } catch {
+            meter.apply(trace)
             record(meter, status: 500)
             throw error
         }
@@ -123,11 +121,17 @@ struct ChatCompletionsController: Sendable {
     }
 
     private func record(_ meter: CallMeter, status: Int) {
+        let latency = ContinuousClock.now - meter.started
+        let model = meter.model ?? ""
         usage.record(
             UsageRecord(
-                requestID: meter.requestID, keyID: meter.keyID, model: meter.model ?? "", deployment: meter.route?.label,
+                requestID: meter.requestID, keyID: meter.keyID, model: model, deployment: meter.route?.label,
                 provider: meter.route?.provider.configuration.name, endpoint: "chat.completions", status: status, stream: meter.stream,
-                usage: meter.usage, latency: ContinuousClock.now - meter.started, upstreamLatency: meter.upstreamLatency))
+                usage: meter.usage, latency: latency, upstreamLatency: meter.upstreamLatency, attempts: meter.attempts))
+        metrics.request(model: model, deployment: meter.route?.label, status: status)
+        if let upstream = meter.upstreamLatency, !meter.stream {
+            metrics.addedLatency(model: model, latency - upstream)
+        }
     }
 }
 
@@ -139,6 +143,14 @@ struct CallMeter: Sendable {
     var model: String?
     var stream = false
     var route: Route?
+    /// Time inside upstream calls (for streams: until the response head).
     var upstreamLatency: Duration?
     var usage: TokenUsage?
+    var attempts = 0
+
+    mutating func apply(_ trace: ChatDispatcher.Trace) {
+        route = trace.lastRoute
+        attempts = trace.attempts
+        if trace.attempts > 0 { upstreamLatency = trace.upstreamTime }
+    }
 }

@@ -3,14 +3,21 @@ import HolySheepCore
 import Hummingbird
 
 /// `GET /v1/models`: OpenAI's model list, each entry extended with its kind, providers and prices.
+/// Each deployment carries its circuit breaker's `health` (`closed`, `half_open`, `open`), so the list is rendered
+/// per request (it is not on the hot path).
 struct ModelsController: Sendable {
-    /// Each model's JSON entry, rendered once at start.
-    private let entries: [(name: String, json: String)]
+    let router: ModelRouter
+    let billing: GatewayConfiguration.Billing
+    let created: Int
 
     init(router: ModelRouter, configuration: GatewayConfiguration, created: Int = Int(Date().timeIntervalSince1970)) {
-        entries = router.names.compactMap { name in
-            router.models[name].map { (name, Self.entry($0, billing: configuration.billing, created: created)) }
-        }
+        self.router = router
+        billing = configuration.billing
+        self.created = created
+    }
+
+    private var entries: [(name: String, json: String)] {
+        router.names.compactMap { name in router.models[name].map { (name, Self.entry($0, billing: billing, created: created)) } }
     }
 
     var endpoints: RouteCollection<AuthenticatedContext> {
@@ -53,7 +60,7 @@ struct ModelsController: Sendable {
         let deployments = model.routes.map { route in
             "{\"provider\":\(route.provider.configuration.name.jsonQuoted),\"kind\":\(route.provider.configuration.kind.rawValue.jsonQuoted),"
                 + "\"model\":\(route.deployment.model?.jsonQuoted ?? "null"),\"weight\":\(route.deployment.weight),"
-                + "\"region\":\(route.deployment.region?.jsonQuoted ?? "null")}"
+                + "\"region\":\(route.deployment.region?.jsonQuoted ?? "null"),\"health\":\(route.health.state.rawValue.jsonQuoted)}"
         }
         return "{\"id\":\(model.name.jsonQuoted),\"object\":\"model\",\"created\":\(created),\"owned_by\":\"holysheep\","
             + "\"kind\":\(model.configuration.kind.rawValue.jsonQuoted),\"provider\":\(providers.first?.jsonQuoted ?? "null"),"

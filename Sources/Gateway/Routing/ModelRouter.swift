@@ -28,37 +28,70 @@ struct ResolvedProvider: Sendable {
 struct Route: Sendable {
     let deployment: Deployment
     let provider: ResolvedProvider
+    let health: DeploymentHealth
 
     var label: String { deployment.label }
 }
 
-/// A public model with its resolved deployments.
+/// A public model with its resolved deployments and its retry and timeout policy.
 struct ResolvedModel: Sendable {
     let configuration: ModelConfiguration
     let routes: [Route]
+    let retry: RetryPolicy
 
     var name: String { configuration.name }
 }
 
 /// Maps public model names to deployments. Built once at start; reads are lock-free (immutable).
 ///
-/// Routing policy (weights, retries, fallback, circuit breaking) comes with the routing issue; today a chat call
-/// goes to the first deployment whose provider this build can call.
+/// A call goes first to a deployment drawn by weight, then falls back through the others in configured order
+/// (see ``plan(for:)``); each deployment has a circuit breaker shared by all models that use it.
 final class ModelRouter: Sendable {
     let models: [String: ResolvedModel]
     /// Model names in catalog order, for listings and error messages.
     let names: [String]
+    /// Every deployment's health, by label, in catalog order.
+    let deployments: [(label: String, health: DeploymentHealth)]
 
-    init(configuration: GatewayConfiguration, environment: [String: String]) {
+    init(configuration: GatewayConfiguration, environment: [String: String], metrics: GatewayMetrics? = nil) {
         let providers = Dictionary(
             configuration.providers.map { ($0.name, ResolvedProvider($0, environment: environment)) }, uniquingKeysWith: { first, _ in first })
+        var health: [String: DeploymentHealth] = [:]
+        var deployments: [(label: String, health: DeploymentHealth)] = []
         var models: [String: ResolvedModel] = [:]
         for model in configuration.models {
-            let routes = model.deployments.compactMap { deployment in providers[deployment.provider].map { Route(deployment: deployment, provider: $0) } }
-            models[model.name] = ResolvedModel(configuration: model, routes: routes)
+            let routes = model.deployments.compactMap { deployment -> Route? in
+                guard let provider = providers[deployment.provider] else { return nil }
+                let label = deployment.label
+                let shared = health[label] ?? {
+                    let created = DeploymentHealth(label: label, policy: configuration.routing.breaker) { state in
+                        metrics?.breakerChanged(deployment: label, to: state)
+                    }
+                    health[label] = created
+                    deployments.append((label, created))
+                    return created
+                }()
+                return Route(deployment: deployment, provider: provider, health: shared)
+            }
+            models[model.name] = ResolvedModel(configuration: model, routes: routes, retry: model.retry ?? configuration.routing.retry)
         }
         self.models = models
+        self.deployments = deployments
         names = configuration.models.map(\.name)
+    }
+
+    /// The order in which a chat call tries deployments: first one drawn by weight among those the gateway can
+    /// call, then the others in configured order. Breakers are consulted when each is tried.
+    func plan(for model: ResolvedModel, using generator: inout some RandomNumberGenerator) -> [Route] {
+        var callable = model.routes.filter { $0.provider.chatCompletionsURL != nil && $0.provider.missingKeyVariable == nil }
+        guard callable.count > 1 else { return callable }
+        let healthy = callable.indices.filter { callable[$0].health.state != .open }
+        let pool = healthy.isEmpty ? Array(callable.indices) : healthy
+        if let pick = WeightedPicker.pick(weights: pool.map { callable[$0].deployment.weight }, using: &generator) {
+            let first = callable.remove(at: pool[pick])
+            callable.insert(first, at: 0)
+        }
+        return callable
     }
 
     /// The model a key asked for, checked against the key's allowed models.
@@ -72,17 +105,19 @@ final class ModelRouter: Sendable {
         return model
     }
 
-    /// The deployment a chat call goes to.
-    func chatRoute(for model: ResolvedModel) throws(APIError) -> Route {
+    /// Checks that a chat call to `model` can go anywhere, saying what the operator must fix when not.
+    func checkChatServable(_ model: ResolvedModel) throws(APIError) {
         guard model.configuration.kind == .chat else {
             throw APIError.wrongModelKind(model.name, kind: "video", endpoint: "/v1/chat/completions", use: "/v1/video/generate")
         }
-        guard let route = model.routes.first(where: { $0.provider.chatCompletionsURL != nil }) else {
+        let supported = model.routes.filter { $0.provider.chatCompletionsURL != nil }
+        guard !supported.isEmpty else {
             throw APIError.noSupportedDeployment(model: model.name, kinds: model.routes.map(\.provider.configuration.kind.rawValue))
         }
-        if let variable = route.provider.missingKeyVariable {
-            throw APIError.providerNotConfigured(provider: route.provider.configuration.name, variable: variable)
+        if !supported.contains(where: { $0.provider.missingKeyVariable == nil }), let first = supported.first,
+            let variable = first.provider.missingKeyVariable
+        {
+            throw APIError.providerNotConfigured(provider: first.provider.configuration.name, variable: variable)
         }
-        return route
     }
 }

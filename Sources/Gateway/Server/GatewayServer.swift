@@ -23,6 +23,7 @@ public final class GatewayServer: Sendable {
     public let store: SQLStore
     public let keys: KeyDirectory
     public let usage: UsageRecorder
+    public let metrics = GatewayMetrics()
     let httpClient: HTTPClient
     let logger: Logger
 
@@ -53,7 +54,10 @@ public final class GatewayServer: Sendable {
         // A refused connection fails the call at once (502) instead of being retried inside the client until the
         // connect timeout: the gateway decides about retries and fallback itself.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        clientConfiguration.timeout = .init(connect: .seconds(10))
+        // Idle read timeout: no byte from an upstream for this long (after its head, or while a JSON answer is being
+        // generated) fails the call; it must outlast the longest attempt a model allows.
+        let longestAttempt = ([configuration.routing.retry] + configuration.models.compactMap(\.retry)).map(\.attemptTimeout).max() ?? .seconds(300)
+        clientConfiguration.timeout = .init(connect: .seconds(10), read: .nanoseconds(longestAttempt.nanoseconds))
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
         // One event loop group for the server and the upstream client: no thread hops between the two legs.
@@ -83,7 +87,7 @@ public final class GatewayServer: Sendable {
     }
 
     func makeApplication(environment: [String: String], onListening: @escaping @Sendable (String, Int) async -> Void) -> some ApplicationProtocol {
-        let modelRouter = ModelRouter(configuration: configuration, environment: environment)
+        let modelRouter = ModelRouter(configuration: configuration, environment: environment, metrics: metrics)
         for provider in configuration.providers {
             if let variable = provider.apiKeyEnv, (environment[variable] ?? "").isEmpty {
                 logger.notice("provider has no API key; calls to it will answer 503 until it is set", metadata: ["provider": "\(provider.name)", "variable": "\(variable)"])
@@ -95,16 +99,23 @@ public final class GatewayServer: Sendable {
         routes.add("/v1/models", ["GET"])
         routes.add("/v1/models/{id}", ["GET"])
         routes.add("/v1/chat/completions", ["POST"])
+        routes.add("/metrics", ["GET"])
         router.add(middleware: EdgeMiddleware(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes))
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
+        router.get("metrics") { [metrics] _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
         let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys)).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
+        let dispatcher = ChatDispatcher(
+            router: modelRouter, upstream: OpenAICompatibleUpstream(client: httpClient, logger: logger), metrics: metrics, logger: logger)
         api.addRoutes(
             ChatCompletionsController(
-                router: modelRouter, upstream: OpenAICompatibleUpstream(client: httpClient, requestTimeout: .minutes(10), logger: logger), usage: usage,
-                maxBodyBytes: configuration.limits.maxBodyBytes
+                router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, maxBodyBytes: configuration.limits.maxBodyBytes
             ).endpoints)
 
         return Application(

@@ -17,12 +17,15 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var cached_tokens: Int64
     public var latency_ms: Double
     public var upstream_latency_ms: Double?
+    /// Upstream attempts made (retries and fallbacks included); 0 when the call never went upstream.
+    public var attempts: Int
     public var created_at: Int64
 
     public init(
         requestID: String, keyID: String, model: String, deployment: String?, provider: String?, endpoint: String, status: Int,
-        stream: Bool, usage: TokenUsage?, latency: Duration, upstreamLatency: Duration?, createdAt: Date = Date()
+        stream: Bool, usage: TokenUsage?, latency: Duration, upstreamLatency: Duration?, attempts: Int = 0, createdAt: Date = Date()
     ) {
+        self.attempts = attempts
         request_id = requestID
         key_id = keyID
         self.model = model

@@ -53,12 +53,15 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var kind: ModelKind
     public var price: Price
     public var deployments: [Deployment]
+    /// Retries and timeouts for this model; nil means the `routing:` defaults.
+    public var retry: RetryPolicy?
 
-    public init(name: String, kind: ModelKind, price: Price, deployments: [Deployment]) {
+    public init(name: String, kind: ModelKind, price: Price, deployments: [Deployment], retry: RetryPolicy? = nil) {
         self.name = name
         self.kind = kind
         self.price = price
         self.deployments = deployments
+        self.retry = retry
     }
 }
 

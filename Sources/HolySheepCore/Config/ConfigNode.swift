@@ -80,6 +80,16 @@ struct ConfigNode {
         return value
     }
 
+    /// A positive (or, with `allowZero`, non-negative) number of seconds, fractions allowed (`0.5`).
+    func duration(allowZero: Bool = false) throws(ConfigurationError) -> Duration {
+        guard case .scalar(let scalar) = node, let value = Decimal(exactly: scalar.string), allowZero ? value >= 0 : value > 0,
+            value <= 86_400
+        else {
+            throw fail("expected a number of seconds \(allowZero ? "from 0" : "above 0") up to 86400, such as 2 or 0.5, got \(describe)")
+        }
+        return .milliseconds(Int64(NSDecimalNumber(decimal: value * 1000).doubleValue.rounded()))
+    }
+
     func oneOf<T: RawRepresentable & CaseIterable>(_ type: T.Type) throws(ConfigurationError) -> T where T.RawValue == String {
         let value = try string()
         guard let result = T(rawValue: value) else {

@@ -29,7 +29,7 @@ extension GatewayConfiguration {
         guard let root else { return configuration }
         let top = ConfigNode(node: root, path: "")
         if top.isNull { return configuration }
-        let fields = try top.mapping(known: ["server", "storage", "artifacts", "billing", "limits", "webhooks", "providers", "models"])
+        let fields = try top.mapping(known: ["server", "storage", "artifacts", "billing", "limits", "webhooks", "routing", "providers", "models"])
 
         if let server = try fields["server"]?.mapping(known: ["host", "port"]) {
             if let host = server["host"] { configuration.server.host = try host.nonEmptyString() }
@@ -59,12 +59,35 @@ extension GatewayConfiguration {
             if let allow = webhooks["allow_private_targets"] { configuration.webhooks.allowPrivateTargets = try allow.bool() }
             if let timeout = webhooks["timeout_seconds"] { configuration.webhooks.timeoutSeconds = try timeout.integer(in: 1...60) }
         }
+        if let routing = try fields["routing"]?.mapping(known: ["retries", "backoff_base_ms", "backoff_max_ms", "max_retry_after_seconds", "timeouts", "breaker"]) {
+            configuration.routing.retry = try parseRetry(routing, base: configuration.routing.retry)
+            if let breaker = try routing["breaker"]?.mapping(known: [
+                "failure_threshold", "error_rate", "min_requests", "window_seconds", "cooldown_seconds", "max_cooldown_seconds",
+            ]) {
+                var policy = configuration.routing.breaker
+                if let value = breaker["failure_threshold"] { policy.failureThreshold = try value.integer(in: 1...10_000) }
+                if let value = breaker["error_rate"] {
+                    let rate = try value.decimal(positive: true)
+                    guard rate <= 1 else { throw value.fail("expected a fraction of failed calls between 0 and 1, such as 0.5") }
+                    policy.errorRateThreshold = NSDecimalNumber(decimal: rate).doubleValue
+                }
+                if let value = breaker["min_requests"] { policy.minimumRequests = try value.integer(in: 1...1_000_000) }
+                if let value = breaker["window_seconds"] { policy.window = .seconds(try value.integer(in: 1...3600)) }
+                if let value = breaker["cooldown_seconds"] { policy.cooldown = try value.duration() }
+                if let value = breaker["max_cooldown_seconds"] { policy.maximumCooldown = try value.duration() }
+                guard policy.maximumCooldown >= policy.cooldown else {
+                    throw (breaker["max_cooldown_seconds"] ?? breaker["cooldown_seconds"]!).fail("max_cooldown_seconds must be at least cooldown_seconds")
+                }
+                configuration.routing.breaker = policy
+            }
+        }
         if let providers = fields["providers"] {
             configuration.providers = try providers.sequence().map(parseProvider)
             try checkUnique(configuration.providers.map(\.name), in: providers, what: "provider")
         }
         if let models = fields["models"] {
-            configuration.models = try models.sequence().map(parseModel)
+            let defaults = configuration.routing.retry
+            configuration.models = try models.sequence().map { node throws(ConfigurationError) in try parseModel(node, defaultRetry: defaults) }
             try checkUnique(configuration.models.map(\.name), in: models, what: "model")
         }
         try checkReferences(configuration, providersNode: fields["providers"], modelsNode: fields["models"])
@@ -95,8 +118,23 @@ extension GatewayConfiguration {
         return provider
     }
 
-    private static func parseModel(_ node: ConfigNode) throws(ConfigurationError) -> ModelConfiguration {
-        let fields = try node.mapping(known: ["name", "kind", "price", "deployments"])
+    /// Retries and timeouts (the global `routing:` section, or a model's own `routing:`), over `base`.
+    private static func parseRetry(_ fields: [String: ConfigNode], base: RetryPolicy) throws(ConfigurationError) -> RetryPolicy {
+        var policy = base
+        if let value = fields["retries"] { policy.retries = try value.integer(in: 0...10) }
+        if let value = fields["backoff_base_ms"] { policy.backoffBase = .milliseconds(try value.integer(in: 0...60_000)) }
+        if let value = fields["backoff_max_ms"] { policy.backoffMaximum = .milliseconds(try value.integer(in: 0...600_000)) }
+        if let value = fields["max_retry_after_seconds"] { policy.maximumRetryAfter = try value.duration(allowZero: true) }
+        if let timeouts = try fields["timeouts"]?.mapping(known: ["first_byte_seconds", "attempt_seconds", "total_seconds"]) {
+            if let value = timeouts["first_byte_seconds"] { policy.firstByteTimeout = try value.duration() }
+            if let value = timeouts["attempt_seconds"] { policy.attemptTimeout = try value.duration() }
+            if let value = timeouts["total_seconds"] { policy.totalTimeout = try value.duration() }
+        }
+        return policy
+    }
+
+    private static func parseModel(_ node: ConfigNode, defaultRetry: RetryPolicy) throws(ConfigurationError) -> ModelConfiguration {
+        let fields = try node.mapping(known: ["name", "kind", "price", "deployments", "routing"])
         guard let name = fields["name"] else { throw node.fail("a model needs a `name`") }
         let kind = try fields["kind"]?.oneOf(ModelKind.self) ?? .chat
         var price = Price()
@@ -119,7 +157,11 @@ extension GatewayConfiguration {
         guard let deploymentsNode = fields["deployments"] else { throw node.fail("the model needs at least one entry in `deployments`") }
         let deployments = try deploymentsNode.sequence().map(parseDeployment)
         guard !deployments.isEmpty else { throw deploymentsNode.fail("the model needs at least one deployment") }
-        return ModelConfiguration(name: try name.nonEmptyString(), kind: kind, price: price, deployments: deployments)
+        var retry: RetryPolicy?
+        if let routing = try fields["routing"]?.mapping(known: ["retries", "backoff_base_ms", "backoff_max_ms", "max_retry_after_seconds", "timeouts"]) {
+            retry = try parseRetry(routing, base: defaultRetry)
+        }
+        return ModelConfiguration(name: try name.nonEmptyString(), kind: kind, price: price, deployments: deployments, retry: retry)
     }
 
     private static func parseDeployment(_ node: ConfigNode) throws(ConfigurationError) -> Deployment {
@@ -146,7 +188,7 @@ extension GatewayConfiguration {
         for (modelIndex, model) in configuration.models.enumerated() {
             for (deploymentIndex, deployment) in model.deployments.enumerated() {
                 let entry = try entries.map { modelEntry throws(ConfigurationError) -> ConfigNode in
-                    let deployments = try modelEntry[modelIndex].mapping(known: ["name", "kind", "price", "deployments"])["deployments"]!
+                    let deployments = try modelEntry[modelIndex].mapping(known: ["name", "kind", "price", "deployments", "routing"])["deployments"]!
                     return try deployments.sequence()[deploymentIndex]
                 }
                 func fail(_ problem: String) -> ConfigurationError {

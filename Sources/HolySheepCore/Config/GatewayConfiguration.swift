@@ -45,12 +45,22 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var timeoutSeconds = 5
     }
 
+    public struct Routing: Sendable, Equatable {
+        /// `routing.retries`, `routing.backoff_base_ms`, `routing.backoff_max_ms`, `routing.max_retry_after_seconds`,
+        /// `routing.timeouts.{first_byte,attempt,total}_seconds`: the defaults for every model (each model may
+        /// override them under its own `routing:`).
+        public var retry = RetryPolicy()
+        /// `routing.breaker.{failure_threshold,error_rate,min_requests,window_seconds,cooldown_seconds,max_cooldown_seconds}`.
+        public var breaker = CircuitBreaker.Policy()
+    }
+
     public var server = Server()
     public var storage = Storage()
     public var artifacts = Artifacts()
     public var billing = Billing()
     public var limits = Limits()
     public var webhooks = Webhooks()
+    public var routing = Routing()
     /// `providers`: the upstreams; default ``ProviderConfiguration/defaults``.
     public var providers = ProviderConfiguration.defaults
     /// `models`: the public catalog; default ``ModelConfiguration/defaults``.
