@@ -5,8 +5,8 @@ import Synchronization
 
 /// The gateway's metrics, in Prometheus' text format at `GET /metrics`.
 ///
-/// Each server owns its registry (no process-wide bootstrap), and metric handles are created once per
-/// label set and cached, so recording on the request path is a dictionary read and an atomic add.
+/// Each server owns its registry (no process-wide bootstrap). Handles for every model × deployment are made at
+/// start (``RouteMetrics``), so recording on the request path is an atomic add, not a lookup.
 ///
 /// | metric | labels |
 /// |---|---|
@@ -14,18 +14,18 @@ import Synchronization
 /// | `holysheep_upstream_attempts_total` | model, deployment, outcome (`ok`, `retryable`, `fatal`) |
 /// | `holysheep_retries_total`, `holysheep_fallbacks_total` | model, deployment |
 /// | `holysheep_breaker_state` (0 closed, 1 half-open, 2 open) | deployment |
-/// | `holysheep_upstream_latency_seconds` (to the response head) | model, deployment |
-/// | `holysheep_added_latency_seconds` (gateway time outside the upstream call) | model |
+/// | `holysheep_upstream_latency_seconds` (each attempt, to its answer or response head) | model, deployment |
+/// | `holysheep_added_latency_seconds` (the call's time outside upstream calls, JSON answers) | model |
 public final class GatewayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[CounterKey: CoreMetrics.Timer]>([:])
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    let factory: PrometheusMetricsFactory
+    private let requests = Mutex<[RequestKey: CoreMetrics.Counter]>([:])
+    private let breakerGauges = Mutex<[String: CoreMetrics.Gauge]>([:])
 
-    private struct CounterKey: Hashable {
-        let name: String
-        let labels: [String]
+    private struct RequestKey: Hashable {
+        let model: String
+        let deployment: String
+        let status: Int
     }
 
     public init() {
@@ -38,36 +38,26 @@ public final class GatewayMetrics: Sendable {
         self.factory = factory
     }
 
+    /// Counts a finished call. Statuses vary, so these handles are cached as they appear.
     func request(model: String, deployment: String?, status: Int) {
-        counter("holysheep_requests_total", [("model", model), ("deployment", deployment ?? "none"), ("status", String(status))]).increment()
+        let key = RequestKey(model: model, deployment: deployment ?? "none", status: status)
+        let counter = requests.withLock { requests in
+            if let counter = requests[key] { return counter }
+            let counter = CoreMetrics.Counter(
+                label: "holysheep_requests_total", dimensions: [("model", key.model), ("deployment", key.deployment), ("status", String(status))],
+                factory: factory)
+            requests[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
-    enum AttemptOutcome: String {
-        case ok, retryable, fatal
-    }
-
-    func attempt(model: String, deployment: String, outcome: AttemptOutcome) {
-        counter("holysheep_upstream_attempts_total", [("model", model), ("deployment", deployment), ("outcome", outcome.rawValue)]).increment()
-    }
-
-    func retry(model: String, deployment: String) {
-        counter("holysheep_retries_total", [("model", model), ("deployment", deployment)]).increment()
-    }
-
-    func fallback(model: String, from deployment: String) {
-        counter("holysheep_fallbacks_total", [("model", model), ("deployment", deployment)]).increment()
-    }
-
-    func upstreamLatency(model: String, deployment: String, _ duration: Duration) {
-        timer("holysheep_upstream_latency_seconds", [("model", model), ("deployment", deployment)]).recordNanoseconds(duration.nanoseconds)
-    }
-
-    func addedLatency(model: String, _ duration: Duration) {
-        timer("holysheep_added_latency_seconds", [("model", model)]).recordNanoseconds(max(0, duration.nanoseconds))
+    func addedLatency(for model: String) -> CoreMetrics.Timer {
+        CoreMetrics.Timer(label: "holysheep_added_latency_seconds", dimensions: [("model", model)], factory: factory)
     }
 
     func breakerChanged(deployment: String, to state: CircuitBreaker.State) {
-        let gauge = gauges.withLock { gauges in
+        let gauge = breakerGauges.withLock { gauges in
             if let gauge = gauges[deployment] { return gauge }
             let gauge = CoreMetrics.Gauge(label: "holysheep_breaker_state", dimensions: [("deployment", deployment)], factory: factory)
             gauges[deployment] = gauge
@@ -78,24 +68,27 @@ public final class GatewayMetrics: Sendable {
 
     /// The exposition text.
     public func render() -> [UInt8] { registry.emitToBuffer() }
+}
 
-    private func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
-        let key = CounterKey(name: name, labels: labels.map(\.1))
-        return counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-            counters[key] = counter
-            return counter
-        }
-    }
+/// The metric handles of one model × deployment, made once at start.
+struct RouteMetrics: Sendable {
+    let attemptsOK: CoreMetrics.Counter
+    let attemptsRetryable: CoreMetrics.Counter
+    let attemptsFatal: CoreMetrics.Counter
+    let retries: CoreMetrics.Counter
+    let fallbacks: CoreMetrics.Counter
+    let upstreamLatency: CoreMetrics.Timer
 
-    private func timer(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Timer {
-        let key = CounterKey(name: name, labels: labels.map(\.1))
-        return timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
-            timers[key] = timer
-            return timer
+    init(model: String, deployment: String, metrics: GatewayMetrics) {
+        let labels = [("model", model), ("deployment", deployment)]
+        func attempts(_ outcome: String) -> CoreMetrics.Counter {
+            CoreMetrics.Counter(label: "holysheep_upstream_attempts_total", dimensions: labels + [("outcome", outcome)], factory: metrics.factory)
         }
+        attemptsOK = attempts("ok")
+        attemptsRetryable = attempts("retryable")
+        attemptsFatal = attempts("fatal")
+        retries = CoreMetrics.Counter(label: "holysheep_retries_total", dimensions: labels, factory: metrics.factory)
+        fallbacks = CoreMetrics.Counter(label: "holysheep_fallbacks_total", dimensions: labels, factory: metrics.factory)
+        upstreamLatency = CoreMetrics.Timer(label: "holysheep_upstream_latency_seconds", dimensions: labels, factory: metrics.factory)
     }
 }

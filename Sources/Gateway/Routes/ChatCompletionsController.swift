@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import HolySheepCore
 import Hummingbird
@@ -17,6 +18,8 @@ struct ChatCompletionsController: Sendable {
     let usage: UsageRecorder
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
+    /// `logging.access_log`: one line per call, metadata only.
+    let accessLog: Logger?
 
     var endpoints: RouteCollection<AuthenticatedContext> {
         let routes = RouteCollection(context: AuthenticatedContext.self)
@@ -36,8 +39,10 @@ struct ChatCompletionsController: Sendable {
             let inspection = try body.withUnsafeReadableBytes { bytes throws(APIError) in try ChatRequestInspection(body: bytes) }
             meter.model = inspection.model
             meter.stream = inspection.stream
+            meter.requestBytes = body.readableBytes
             let model = try router.model(named: inspection.model, for: context.apiKey)
             try router.checkChatServable(model)
+            meter.addedLatency = model.addedLatency
             let outcome = try await dispatcher.dispatch(body: body, inspection: inspection, model: model, requestID: context.requestID, trace: &trace)
             meter.apply(trace)
             switch outcome.answer {
@@ -82,7 +87,15 @@ struct ChatCompletionsController: Sendable {
                 var output = ByteBuffer()
                 var status = 200
                 defer {
-                    meter.usage = relay.usage
+                    if let usage = relay.usage {
+                        meter.usage = usage
+                    } else {
+                        // Cut short before the usage chunk: the provider still bills what it generated. Estimate it —
+                        // one token per relayed content chunk (OpenAI-style streams send about one each), and the
+                        // prompt at 4 bytes of request body per token — and flag the record as an estimate.
+                        meter.usage = TokenUsage(promptTokens: meter.requestBytes / 4, completionTokens: relay.eventCount)
+                        meter.usageEstimated = true
+                    }
                     record(meter, status: status)
                 }
                 do {
@@ -127,10 +140,18 @@ struct ChatCompletionsController: Sendable {
             UsageRecord(
                 requestID: meter.requestID, keyID: meter.keyID, model: model, deployment: meter.route?.label,
                 provider: meter.route?.provider.configuration.name, endpoint: "chat.completions", status: status, stream: meter.stream,
-                usage: meter.usage, latency: latency, upstreamLatency: meter.upstreamLatency, attempts: meter.attempts))
+                usage: meter.usage, latency: latency, upstreamLatency: meter.upstreamLatency, attempts: meter.attempts,
+                usageEstimated: meter.usageEstimated))
         metrics.request(model: model, deployment: meter.route?.label, status: status)
-        if let upstream = meter.upstreamLatency, !meter.stream {
-            metrics.addedLatency(model: model, latency - upstream)
+        accessLog?.info(
+            "chat.completions",
+            metadata: [
+                "request_id": "\(meter.requestID)", "key_id": "\(meter.keyID)", "model": "\(model)", "deployment": "\(meter.route?.label ?? "-")",
+                "status": "\(status)", "attempts": "\(meter.attempts)", "stream": "\(meter.stream)",
+                "latency_ms": "\(Int(latency.milliseconds.rounded()))",
+            ])
+        if let upstream = meter.upstreamLatency, !meter.stream, let timer = meter.addedLatency {
+            timer.recordNanoseconds(max(0, (latency - upstream).nanoseconds))
         }
     }
 }
@@ -147,6 +168,9 @@ struct CallMeter: Sendable {
     var upstreamLatency: Duration?
     var usage: TokenUsage?
     var attempts = 0
+    var addedLatency: CoreMetrics.Timer?
+    var requestBytes = 0
+    var usageEstimated = false
 
     mutating func apply(_ trace: ChatDispatcher.Trace) {
         route = trace.lastRoute

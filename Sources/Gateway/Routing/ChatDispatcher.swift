@@ -10,7 +10,6 @@ import NIOCore
 struct ChatDispatcher: Sendable {
     let router: ModelRouter
     let upstream: OpenAICompatibleUpstream
-    let metrics: GatewayMetrics
     let logger: Logger
 
     /// The upstream's accepted answer: a whole JSON body, or a stream whose head arrived.
@@ -46,7 +45,7 @@ struct ChatDispatcher: Sendable {
 
         routes: for (position, route) in plan.enumerated() {
             if position > 0, let previous = trace.lastRoute {
-                metrics.fallback(model: model.name, from: previous.label)
+                previous.metrics.fallbacks.increment()
                 logger.info("falling back", metadata: ["request_id": "\(requestID)", "from": "\(previous.label)", "to": "\(route.label)"])
             }
             var retry = 0
@@ -74,13 +73,13 @@ struct ChatDispatcher: Sendable {
                 }
                 let spent = ContinuousClock.now - started
                 trace.upstreamTime += spent
-                metrics.upstreamLatency(model: model.name, deployment: route.label, spent)
+                route.metrics.upstreamLatency.recordNanoseconds(spent.nanoseconds)
 
                 let failure: UpstreamFailure
                 switch result {
                 case .success(let answer):
                     route.health.recordSuccess()
-                    metrics.attempt(model: model.name, deployment: route.label, outcome: .ok)
+                    route.metrics.attemptsOK.increment()
                     return Outcome(answer: answer, route: route, attempts: trace.attempts, upstreamTime: trace.upstreamTime)
                 case .failure(let error as UpstreamFailure):
                     failure = error
@@ -88,7 +87,7 @@ struct ChatDispatcher: Sendable {
                     failure = UpstreamFailure(error: error, retryable: false, countsAgainstDeployment: false)
                 }
                 if failure.countsAgainstDeployment { route.health.recordFailure() } else { route.health.recordSuccess() }
-                metrics.attempt(model: model.name, deployment: route.label, outcome: failure.retryable ? .retryable : .fatal)
+                (failure.retryable ? route.metrics.attemptsRetryable : route.metrics.attemptsFatal).increment()
                 guard failure.retryable else { throw failure.error }
                 lastError = failure.error
 
@@ -100,7 +99,7 @@ struct ChatDispatcher: Sendable {
                     wait = max(wait, retryAfter)
                 }
                 guard ContinuousClock.now + wait < deadline else { break routes }
-                metrics.retry(model: model.name, deployment: route.label)
+                route.metrics.retries.increment()
                 try await Task.sleep(for: wait)
             }
         }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import HolySheepCore
 
 /// A provider with its secret resolved from the environment at start.
@@ -29,6 +30,7 @@ struct Route: Sendable {
     let deployment: Deployment
     let provider: ResolvedProvider
     let health: DeploymentHealth
+    let metrics: RouteMetrics
 
     var label: String { deployment.label }
 }
@@ -38,6 +40,7 @@ struct ResolvedModel: Sendable {
     let configuration: ModelConfiguration
     let routes: [Route]
     let retry: RetryPolicy
+    let addedLatency: CoreMetrics.Timer
 
     var name: String { configuration.name }
 }
@@ -53,7 +56,7 @@ final class ModelRouter: Sendable {
     /// Every deployment's health, by label, in catalog order.
     let deployments: [(label: String, health: DeploymentHealth)]
 
-    init(configuration: GatewayConfiguration, environment: [String: String], metrics: GatewayMetrics? = nil) {
+    init(configuration: GatewayConfiguration, environment: [String: String], metrics: GatewayMetrics = GatewayMetrics()) {
         let providers = Dictionary(
             configuration.providers.map { ($0.name, ResolvedProvider($0, environment: environment)) }, uniquingKeysWith: { first, _ in first })
         var health: [String: DeploymentHealth] = [:]
@@ -65,15 +68,17 @@ final class ModelRouter: Sendable {
                 let label = deployment.label
                 let shared = health[label] ?? {
                     let created = DeploymentHealth(label: label, policy: configuration.routing.breaker) { state in
-                        metrics?.breakerChanged(deployment: label, to: state)
+                        metrics.breakerChanged(deployment: label, to: state)
                     }
                     health[label] = created
                     deployments.append((label, created))
                     return created
                 }()
-                return Route(deployment: deployment, provider: provider, health: shared)
+                return Route(
+                    deployment: deployment, provider: provider, health: shared, metrics: RouteMetrics(model: model.name, deployment: label, metrics: metrics))
             }
-            models[model.name] = ResolvedModel(configuration: model, routes: routes, retry: model.retry ?? configuration.routing.retry)
+            models[model.name] = ResolvedModel(
+                configuration: model, routes: routes, retry: model.retry ?? configuration.routing.retry, addedLatency: metrics.addedLatency(for: model.name))
         }
         self.models = models
         self.deployments = deployments

@@ -112,10 +112,11 @@ public final class GatewayServer: Sendable {
         let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys)).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
         let dispatcher = ChatDispatcher(
-            router: modelRouter, upstream: OpenAICompatibleUpstream(client: httpClient, logger: logger), metrics: metrics, logger: logger)
+            router: modelRouter, upstream: OpenAICompatibleUpstream(client: httpClient, logger: logger), logger: logger)
         api.addRoutes(
             ChatCompletionsController(
-                router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, maxBodyBytes: configuration.limits.maxBodyBytes
+                router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, maxBodyBytes: configuration.limits.maxBodyBytes,
+                accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil
             ).endpoints)
 
         return Application(

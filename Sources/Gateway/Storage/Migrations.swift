@@ -64,8 +64,11 @@ enum Migrations {
                 "CREATE INDEX usage_records_key_time ON usage_records (key_id, created_at)",
             ]),
         Migration(
-            version: 2, name: "usage attempts",
-            statements: ["ALTER TABLE usage_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"]),
+            version: 2, name: "usage attempts and estimates",
+            statements: [
+                "ALTER TABLE usage_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE usage_records ADD COLUMN usage_estimated BOOLEAN NOT NULL DEFAULT FALSE",
+            ]),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory lock taken first

@@ -19,13 +19,17 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var upstream_latency_ms: Double?
     /// Upstream attempts made (retries and fallbacks included); 0 when the call never went upstream.
     public var attempts: Int
+    /// True when the upstream never reported usage (a stream cut short) and the tokens are the gateway's estimate.
+    public var usage_estimated: Bool
     public var created_at: Int64
 
     public init(
         requestID: String, keyID: String, model: String, deployment: String?, provider: String?, endpoint: String, status: Int,
-        stream: Bool, usage: TokenUsage?, latency: Duration, upstreamLatency: Duration?, attempts: Int = 0, createdAt: Date = Date()
+        stream: Bool, usage: TokenUsage?, latency: Duration, upstreamLatency: Duration?, attempts: Int = 0, usageEstimated: Bool = false,
+        createdAt: Date = Date()
     ) {
         self.attempts = attempts
+        usage_estimated = usageEstimated
         request_id = requestID
         key_id = keyID
         self.model = model

@@ -29,7 +29,7 @@ extension GatewayConfiguration {
         guard let root else { return configuration }
         let top = ConfigNode(node: root, path: "")
         if top.isNull { return configuration }
-        let fields = try top.mapping(known: ["server", "storage", "artifacts", "billing", "limits", "webhooks", "routing", "providers", "models"])
+        let fields = try top.mapping(known: ["server", "storage", "artifacts", "billing", "limits", "webhooks", "routing", "logging", "providers", "models"])
 
         if let server = try fields["server"]?.mapping(known: ["host", "port"]) {
             if let host = server["host"] { configuration.server.host = try host.nonEmptyString() }
@@ -80,6 +80,9 @@ extension GatewayConfiguration {
                 }
                 configuration.routing.breaker = policy
             }
+        }
+        if let logging = try fields["logging"]?.mapping(known: ["access_log"]), let accessLog = logging["access_log"] {
+            configuration.logging.accessLog = try accessLog.bool()
         }
         if let providers = fields["providers"] {
             configuration.providers = try providers.sequence().map(parseProvider)

@@ -54,6 +54,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var breaker = CircuitBreaker.Policy()
     }
 
+    public struct Logging: Sendable, Equatable {
+        /// `logging.access_log`: one info line per API call (request id, key id, model, deployment, status,
+        /// attempts, latency). Default false. Keys, prompts and completions are never logged.
+        public var accessLog = false
+    }
+
     public var server = Server()
     public var storage = Storage()
     public var artifacts = Artifacts()
@@ -61,6 +67,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var limits = Limits()
     public var webhooks = Webhooks()
     public var routing = Routing()
+    public var logging = Logging()
     /// `providers`: the upstreams; default ``ProviderConfiguration/defaults``.
     public var providers = ProviderConfiguration.defaults
     /// `models`: the public catalog; default ``ModelConfiguration/defaults``.
