@@ -44,6 +44,7 @@ PG_ENV = "HOLYSHEEP_TEST_POSTGRES_URL"
 ENGINES = ("sqlite", "postgres")
 
 READY_TIMEOUT = 60.0  # s for `serve` to answer GET /healthz
+READY_POLL_INTERVAL = 0.02  # s between GET /healthz tries (a gateway is ready in ~0.15 s; test_routing.py starts dozens)
 STOP_TIMEOUT = 15.0  # s for the process to exit after SIGTERM
 CLI_TIMEOUT = 60.0  # s for one admin command
 KEY_PROPAGATION_TIMEOUT = 2.0  # s for a key created by the CLI to be accepted by a running server
@@ -251,6 +252,7 @@ class Gateway:
         self.port: Optional[int] = None
         self.proc: Optional[subprocess.Popen] = None
         self.killed = False
+        self.owns_storage = True  # dispose() drops the storage; False when a test shares it between gateways
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HOLYSHEEP_", "OPENAI_"))}
         self.env["FAKE_UPSTREAM_KEY"] = UPSTREAM_KEY
         self.log_path.touch()
@@ -316,7 +318,7 @@ class Gateway:
                         return "ready"
                 except httpx.HTTPError:
                     pass
-                time.sleep(0.1)
+                time.sleep(READY_POLL_INTERVAL)
         self.kill()
         return "timeout"
 
@@ -486,21 +488,28 @@ class GatewayLauncher:
             return self.pg.create_storage()
         raise ValueError(engine)
 
-    def make(self, engine: str, *, name: str, config_text: Optional[Callable[[str, str], str]] = None) -> Gateway:
+    def make(
+        self, engine: str, *, name: str, config_text: Optional[Callable[[str, str], str]] = None, storage: Optional[Storage] = None
+    ) -> Gateway:
         """A gateway whose process is not started yet. ``config_text(upstream_url, storage_url)``
-        replaces the default configuration."""
+        replaces the default configuration. With ``storage`` the gateway uses that storage and
+        leaves it in place when disposed (its maker drops it); otherwise it gets a fresh one."""
         workdir = self.tmp_factory.mktemp(f"{name}-{engine}")
-        storage = self.storage(engine, workdir)
+        owned = storage is None
+        if storage is None:
+            storage = self.storage(engine, workdir)
         text = config_text(self.fake.base_url, storage.url) if config_text else None
         gateway = Gateway(self.binary, workdir, storage, self.fake.base_url, name=f"{name}[{engine}]", config_text=text)
+        gateway.owns_storage = owned
         _GATEWAYS.append(gateway)
         return gateway
 
     def dispose(self, gateway: Gateway) -> None:
-        """Stop the process (SIGTERM, SIGKILL after STOP_TIMEOUT) and drop its storage.
-        Fails if the gateway had to be killed: it did not shut down on SIGTERM."""
+        """Stop the process (SIGTERM, SIGKILL after STOP_TIMEOUT) and drop its storage (if it
+        owns it). Fails if the gateway had to be killed: it did not shut down on SIGTERM."""
         gateway.stop()
-        gateway.storage.dispose()
+        if gateway.owns_storage:
+            gateway.storage.dispose()
         if gateway in _GATEWAYS:
             _GATEWAYS.remove(gateway)
         if gateway.killed:
@@ -533,10 +542,19 @@ def fake_upstream() -> Iterator[FakeUpstream]:
         _FAKE.remove(fake)
 
 
+@pytest.fixture(scope="session")
+def fake_upstream_b() -> Iterator[FakeUpstream]:
+    """A second fake upstream (test_routing.py's provider ``b``), reset and reported like the first."""
+    with FakeUpstream(name="fake upstream B") as fake:
+        _FAKE.append(fake)
+        yield fake
+        _FAKE.remove(fake)
+
+
 @pytest.fixture(autouse=True)
 def _per_test_bookkeeping(request: pytest.FixtureRequest) -> Iterator[None]:
     """Note where each gateway log ends before the test (to report only this test's part),
-    and give the test a fake upstream with no recorded requests."""
+    and give the test fake upstreams with no recorded requests and nothing scripted."""
     request.node.stash[_LOG_MARKS] = {id(g): g.log_size() for g in _GATEWAYS}
     for fake in _FAKE:
         fake.reset()
@@ -594,11 +612,19 @@ def http(gateway: Gateway) -> Iterator[httpx.Client]:
 @pytest.fixture
 def launch_gateway(launcher: GatewayLauncher) -> Iterator[Callable[..., Gateway]]:
     """Factory for a dedicated gateway: ``launch_gateway(engine, name=..., start=True,
-    config_text=None)``; stopped and cleaned up after the test."""
+    config_text=None, storage=None)``; stopped and cleaned up after the test (a ``storage``
+    passed in is left in place)."""
     made: list[Gateway] = []
 
-    def launch(engine: str, *, name: str = "dedicated", start: bool = True, config_text: Optional[Callable[[str, str], str]] = None) -> Gateway:
-        gw = launcher.make(engine, name=name, config_text=config_text)
+    def launch(
+        engine: str,
+        *,
+        name: str = "dedicated",
+        start: bool = True,
+        config_text: Optional[Callable[[str, str], str]] = None,
+        storage: Optional[Storage] = None,
+    ) -> Gateway:
+        gw = launcher.make(engine, name=name, config_text=config_text, storage=storage)
         made.append(gw)
         if start:
             gw.start()
@@ -628,4 +654,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             report.sections.append((f"holysheep log {gw.name} since the test started ({gw.log_path})", _tail(text, 150)))
     for fake in _FAKE:
         lines = [r.summary() for r in fake.requests]
-        report.sections.append(("fake upstream requests during the test", "\n".join(lines) or "(none)"))
+        report.sections.append((f"{fake.name} requests during the test", "\n".join(lines) or "(none)"))

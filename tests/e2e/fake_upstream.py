@@ -22,6 +22,27 @@ Behaviour is chosen by directives written in the text of the LAST user message:
 * ``[[status:N]]``    answer HTTP N with the matching OpenAI error body (429 carries
                       ``Retry-After: 1``).
 
+A test can also script a fake: ``fake.script(["status:503", "ok"])`` queues behaviours that
+are consumed one per incoming chat request, in order; once the queue is empty the directives
+above apply again. ``reset()`` empties the queue. Behaviours:
+
+* ``ok``                      answer normally (a stream if asked; ``[[tools]]``/``[[slow]]`` apply).
+* ``status:N``                HTTP N with the matching OpenAI error body; a 429 carries
+                              ``Retry-After: 1``, or S with ``status:429:retry_after=S``.
+* ``hang``                    never answer: wait (up to ``HANG_SECONDS``) until the client
+                              closes the connection, and record the close.
+* ``delay_head:MS``           wait MS milliseconds, then answer normally.
+* ``reset_mid_stream``        (streams) send the response head, the role chunk and the first two
+                              content chunks, pause ``RESET_PAUSE`` so they can be relayed, then
+                              reset the TCP connection (``SO_LINGER`` 0 and close: the peer gets
+                              an RST).
+* ``malformed_json``          200, ``application/json``, a truncated JSON body.
+* ``content_type:T``          200 with content type T and a body of that kind (HTML for
+                              ``text/html``).
+* ``close``                   close the connection without writing any response.
+
+Each recorded request keeps the behaviour it was given (``RecordedRequest.behaviour``).
+
 The fake runs a stdlib ``ThreadingHTTPServer`` on 127.0.0.1 (port 0 by default) in a
 background thread and speaks HTTP/1.1 with keep-alive: JSON answers carry
 ``Content-Length``; streams use ``Transfer-Encoding: chunked``, one chunk per event.
@@ -32,10 +53,12 @@ Run it alone with ``python tests/e2e/fake_upstream.py [--port N]``.
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import re
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,14 +72,25 @@ SLOW_INTERVAL = 0.3
 SLOW_NON_STREAM_DELAY = 1.5
 HANG_SECONDS = 20.0
 POLL_INTERVAL = 0.05
+RESET_PAUSE = 0.2  # s between the last chunk written and the RST of ``reset_mid_stream``
 
 DIRECTIVE_RE = re.compile(r"\[\[([a-z_]+)(?::([^\]]*))?\]\]")
 
 ERROR_FIXTURES = {
     400: "error_400_invalid_request_error.json",
+    401: "error_401_invalid_api_key.json",
+    404: "error_404_model_not_found.json",
     429: "error_429_rate_limit_exceeded.json",
     500: "error_500_server_error.json",
+    503: "error_503_overloaded.json",
 }
+
+BEHAVIOUR_RE = re.compile(
+    r"ok|hang|close|malformed_json|reset_mid_stream|status:\d{3}(?::retry_after=\d+)?|delay_head:\d+|content_type:[\w.+-]+/[\w.+-]+"
+)
+
+MALFORMED_JSON_BODY = b'{"id": "chatcmpl-truncated", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assist'
+HTML_BODY = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>\n"
 
 T = TypeVar("T")
 
@@ -66,6 +100,21 @@ T = TypeVar("T")
 
 def load_json_fixture(name: str) -> Any:
     return json.loads((FIXTURES_DIR / name).read_text(encoding="utf-8"))
+
+
+def error_body(status: int) -> Any:
+    """The OpenAI error body the fake answers with for HTTP ``status``: a fixture when there is
+    one, else an error object of the same shape naming the status."""
+    if status in ERROR_FIXTURES:
+        return load_json_fixture(ERROR_FIXTURES[status])
+    return {
+        "error": {
+            "message": f"The fake upstream answered HTTP {status}.",
+            "type": "server_error" if status >= 500 else "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
 
 
 def load_sse_fixture(name: str) -> list[str]:
@@ -130,11 +179,13 @@ class RecordedRequest:
     received_at: float  # time.monotonic()
     peer: tuple[str, int] = ("", 0)  # the client's address: same peer = same kept-alive connection
     directives: dict[str, Optional[str]] = field(default_factory=dict)
+    behaviour: Optional[str] = None  # the scripted behaviour this request consumed, if any
     status: Optional[int] = None
     events_sent: int = 0  # SSE events written so far (streams only)
     completed: bool = False  # the whole answer was written
     client_closed: bool = False  # the client closed before the answer was complete
     client_closed_at: Optional[float] = None  # time.monotonic() when the close was seen
+    dropped: bool = False  # the fake closed or reset the connection on purpose (``close``, ``reset_mid_stream``)
     finished_at: Optional[float] = None
 
     def header(self, name: str) -> Optional[str]:
@@ -158,10 +209,12 @@ class RecordedRequest:
         return self.json.get("model") if isinstance(self.json, dict) else None
 
     def summary(self) -> str:
-        state = "completed" if self.completed else ("client closed" if self.client_closed else "in progress")
+        state = (
+            "completed" if self.completed else "client closed" if self.client_closed else "dropped by the fake" if self.dropped else "in progress"
+        )
         return (
             f"#{self.seq} {self.method} {self.path} model={self.model!r} stream={self.stream} "
-            f"directives={sorted(self.directives)} status={self.status} {state}"
+            f"directives={sorted(self.directives)} behaviour={self.behaviour} status={self.status} {state}"
         )
 
 
@@ -196,6 +249,10 @@ class _ClientGone(Exception):
     """The client closed the connection before the answer was complete."""
 
 
+class _Dropped(Exception):
+    """The fake closed or reset the connection on purpose; nothing more can be written."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -207,6 +264,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The head and the body are separate writes: without TCP_NODELAY the body waits for the
+    # peer's delayed ACK (~40 ms per answer on a kept-alive connection).
+    disable_nagle_algorithm = True
     server_version = "FakeOpenAI/1.0"
     sys_version = ""
     server: _Server
@@ -298,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             parsed = None
         path = self.path.split("?", 1)[0]
+        is_chat = method == "POST" and path == "/v1/chat/completions"
         record = owner._record(
             method=method,
             path=path,
@@ -305,7 +366,8 @@ class _Handler(BaseHTTPRequestHandler):
             raw_body=raw,
             json=parsed,
             peer=tuple(self.client_address[:2]),
-            directives=directives_of(parsed) if path == "/v1/chat/completions" else {},
+            directives=directives_of(parsed) if is_chat else {},
+            take_behaviour=is_chat,
         )
         try:
             if method == "POST" and path == "/v1/chat/completions":
@@ -326,6 +388,9 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
             record.completed = True
+        except _Dropped:
+            record.dropped = True
+            self.close_connection = True
         except (_ClientGone, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             record.client_closed = True
             record.client_closed_at = time.monotonic()
@@ -351,21 +416,91 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         directives = record.directives
+        if record.behaviour is not None:
+            self._scripted(record, record.behaviour)
+            return
 
         if "hang" in directives:
             self._wait(record, HANG_SECONDS)
 
         if "status" in directives:
-            status = int(directives["status"] or 500)
-            payload = load_json_fixture(ERROR_FIXTURES.get(status, ERROR_FIXTURES[500]))
-            headers = {"Retry-After": "1"} if status == 429 else None
-            self._send_json(record, status, payload, headers)
+            self._send_error(record, int(directives["status"] or 500))
             return
 
+        self._answer(record)
+
+    def _send_error(self, record: RecordedRequest, status: int, retry_after: Optional[int] = None) -> None:
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        self._send_json(record, status, error_body(status), headers)
+
+    def _scripted(self, record: RecordedRequest, behaviour: str) -> None:
+        """Carry out one scripted behaviour (see the module docstring)."""
+        name, _, arg = behaviour.partition(":")
+        if name == "ok":
+            self._answer(record)
+        elif name == "status":
+            code, _, option = arg.partition(":")
+            retry_after = int(option.split("=", 1)[1]) if option.startswith("retry_after=") else None
+            self._send_error(record, int(code), retry_after)
+        elif name == "hang":
+            self._wait(record, HANG_SECONDS)
+            self._drop(reset=False)  # still there after HANG_SECONDS: give up without answering
+        elif name == "delay_head":
+            self._wait(record, int(arg) / 1000)
+            self._answer(record)
+        elif name == "reset_mid_stream":
+            if record.stream:
+                self._stream(record, record.model, tools=False, include_usage=self._include_usage(record), slow=False, reset_after_content=2)
+            else:
+                self._drop(reset=True)
+        elif name == "malformed_json":
+            self._send_raw(record, 200, "application/json", MALFORMED_JSON_BODY)
+        elif name == "content_type":
+            body = HTML_BODY if arg.startswith("text/html") else b"this is not JSON\n"
+            self._send_raw(record, 200, arg, body)
+        elif name == "close":
+            self._drop(reset=False)
+        else:  # script() validates behaviours, so this is a bug in the fake
+            raise AssertionError(f"unknown behaviour {behaviour!r}")
+
+    def _drop(self, *, reset: bool) -> None:
+        """Close the connection without (finishing) an answer: a FIN, or with ``reset`` an RST
+        (``SO_LINGER`` on with a zero timeout makes close() abort the connection)."""
+        try:
+            if reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.rfile.close()  # the makefile() reader holds a reference: close() only closes the socket once it is gone
+        self.connection.close()
+        raise _Dropped()
+
+    def _send_raw(self, record: RecordedRequest, status: int, content_type: str, body: bytes) -> None:
+        record.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self._common_headers(record)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    @staticmethod
+    def _include_usage(record: RecordedRequest) -> bool:
+        body = record.json
+        return isinstance(body, dict) and isinstance(body.get("stream_options"), dict) and body["stream_options"].get("include_usage") is True
+
+    def _answer(self, record: RecordedRequest) -> None:
+        """The normal answer: a stream or a ``chat.completion`` (``[[tools]]``/``[[slow]]`` apply)."""
+        body = record.json
+        directives = record.directives
         model = body.get("model")
         if body.get("stream") is True:
-            include_usage = isinstance(body.get("stream_options"), dict) and body["stream_options"].get("include_usage") is True
-            self._stream(record, model, tools="tools" in directives, include_usage=include_usage, slow="slow" in directives)
+            self._stream(record, model, tools="tools" in directives, include_usage=self._include_usage(record), slow="slow" in directives)
             return
 
         if "slow" in directives:
@@ -374,8 +509,13 @@ class _Handler(BaseHTTPRequestHandler):
         completion["model"] = model
         self._send_json(record, 200, completion)
 
-    def _stream(self, record: RecordedRequest, model: Any, *, tools: bool, include_usage: bool, slow: bool) -> None:
+    def _stream(
+        self, record: RecordedRequest, model: Any, *, tools: bool, include_usage: bool, slow: bool, reset_after_content: Optional[int] = None
+    ) -> None:
+        """Stream the fixture; with ``reset_after_content=N``, reset the connection once N
+        chunks with non-empty content are out (after ``RESET_PAUSE``)."""
         payloads = stream_payloads(model, tools=tools, include_usage=include_usage)
+        content_sent = 0
         record.status = 200
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -390,8 +530,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._write_chunk(f"data: {payload}\n\n".encode("utf-8"))
             record.events_sent = i + 1
             self.server.owner._changed()
+            if reset_after_content is not None and payload != "[DONE]" and _has_content(payload):
+                content_sent += 1
+                if content_sent >= reset_after_content:
+                    self._wait(record, RESET_PAUSE)
+                    self._drop(reset=True)
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+
+def _has_content(payload: str) -> bool:
+    chunk = json.loads(payload)
+    return any((choice.get("delta") or {}).get("content") for choice in chunk.get("choices") or [])
 
 
 def stream_payloads(model: Any, *, tools: bool = False, include_usage: bool = False) -> list[str]:
@@ -417,11 +567,13 @@ def stream_payloads(model: Any, *, tools: bool = False, include_usage: bool = Fa
 class FakeUpstream:
     """An OpenAI-compatible upstream on 127.0.0.1 that records what it is sent."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, name: str = "fake upstream"):
+        self.name = name
         self._server = _Server((host, port), self)
         self._thread: Optional[threading.Thread] = None
         self._cond = threading.Condition()
         self._requests: list[RecordedRequest] = []
+        self._script: collections.deque[str] = collections.deque()
         self._seq = itertools.count(1)
         self._stopping = threading.Event()
         self.log: list[str] = []
@@ -457,9 +609,11 @@ class FakeUpstream:
 
     # -- recording --------------------------------------------------------------------
 
-    def _record(self, **kwargs: Any) -> RecordedRequest:
+    def _record(self, *, take_behaviour: bool = False, **kwargs: Any) -> RecordedRequest:
         with self._cond:
             record = RecordedRequest(seq=next(self._seq), received_at=time.monotonic(), **kwargs)
+            if take_behaviour and self._script:
+                record.behaviour = self._script.popleft()
             self._requests.append(record)
             self._cond.notify_all()
             return record
@@ -474,9 +628,24 @@ class FakeUpstream:
             del self.log[:-500]
 
     def reset(self) -> None:
-        """Forget the requests recorded so far."""
+        """Forget the requests recorded so far and any behaviours still scripted."""
         with self._cond:
             self._requests.clear()
+            self._script.clear()
+
+    def script(self, behaviours: list[str]) -> None:
+        """Queue behaviours, consumed one per incoming chat request (see the module docstring)."""
+        bad = [b for b in behaviours if not BEHAVIOUR_RE.fullmatch(b)]
+        if bad:
+            raise ValueError(f"unknown fake upstream behaviours {bad}")
+        with self._cond:
+            self._script.extend(behaviours)
+
+    @property
+    def scripted(self) -> list[str]:
+        """The behaviours not consumed yet."""
+        with self._cond:
+            return list(self._script)
 
     @property
     def requests(self) -> list[RecordedRequest]:
