@@ -98,39 +98,52 @@ struct ChatCompletionsController: Sendable {
                     }
                     record(meter, status: status)
                 }
-                do {
-                    for try await chunk in response.body {
-                        output.clear()
-                        chunk.withUnsafeReadableBytes { bytes in
-                            relay.feed(bytes) { event in output.writeBytes(event) }
-                        }
-                        if output.readableBytes > 0 { try await writer.write(output) }
+                var upstream = response.body.makeAsyncIterator()
+                while true {
+                    let chunk: ByteBuffer?
+                    do {
+                        chunk = try await upstream.next()
+                    } catch where error is CancellationError || Task.isCancelled {
+                        status = 499  // the client went away: the watcher cancelled us, which cancels the upstream call
+                        throw error
+                    } catch {
+                        // The upstream failed mid-stream: bytes are out, so no retry; end the stream with an error event.
+                        status = 502
+                        logger.warning("upstream stream failed", metadata: ["deployment": "\(meter.route?.label ?? "?")", "error": "\(error)"])
+                        let failure = APIError(
+                            status: 502, type: "upstream_error", code: "upstream_stream_interrupted",
+                            message: "The upstream deployment \(meter.route?.label ?? "?") stopped in the middle of the stream. "
+                                + "The answer is incomplete; retry the request.")
+                        try await Self.write(ByteBuffer(string: "data: \(failure.jsonBody)\n\n"), to: &writer, status: &status)
+                        try await writer.finish(nil)
+                        return
                     }
-                    let rest = relay.finish()
-                    if !rest.isEmpty { try await writer.write(ByteBuffer(bytes: rest)) }
+                    guard let chunk else { break }
+                    output.clear()
+                    chunk.withUnsafeReadableBytes { bytes in
+                        relay.feed(bytes) { event in output.writeBytes(event) }
+                    }
+                    if output.readableBytes > 0 { try await Self.write(output, to: &writer, status: &status) }
+                }
+                let rest = relay.finish()
+                if !rest.isEmpty { try await Self.write(ByteBuffer(bytes: rest), to: &writer, status: &status) }
+                do {
                     try await writer.finish(nil)
-                } catch let error where Self.isClientGone(error) {
+                } catch {
                     status = 499
                     throw error
-                } catch {
-                    // The upstream failed mid-stream: bytes are out, so no retry; end the stream with an error event.
-                    status = 502
-                    logger.warning("upstream stream failed", metadata: ["deployment": "\(meter.route?.label ?? "?")", "error": "\(error)"])
-                    let failure = APIError(
-                        status: 502, type: "upstream_error", code: "upstream_stream_interrupted",
-                        message: "The upstream deployment \(meter.route?.label ?? "?") stopped in the middle of the stream. "
-                            + "The answer is incomplete; retry the request.")
-                    try await writer.write(ByteBuffer(string: "data: \(failure.jsonBody)\n\n"))
-                    try await writer.finish(nil)
                 }
             })
     }
 
-    private static func isClientGone(_ error: any Error) -> Bool {
-        if error is CancellationError { return true }
-        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .outputClosed || error == .alreadyClosed { return true }
-        if error is IOError { return true }
-        return Task.isCancelled
+    /// Writes to the client; a failure means the client is gone (499).
+    private static func write(_ buffer: ByteBuffer, to writer: inout any ResponseBodyWriter, status: inout Int) async throws {
+        do {
+            try await writer.write(buffer)
+        } catch {
+            status = 499
+            throw error
+        }
     }
 
     private func record(_ meter: CallMeter, status: Int) {

@@ -72,6 +72,7 @@ final class ModelRouter: Sendable {
                     }
                     health[label] = created
                     deployments.append((label, created))
+                    metrics.breakerChanged(deployment: label, to: .closed)  // every deployment has a series from the start
                     return created
                 }()
                 return Route(
