@@ -66,7 +66,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"]),
+        .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
