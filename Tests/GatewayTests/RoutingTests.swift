@@ -27,7 +27,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let route = try #require(router.plan(for: router.model(named: "gpt-4.1", for: key()), using: &generator).first)
         #expect(route.deployment.model == "gpt-4.1-2025-04-14")
-        #expect(route.provider.chatCompletionsURL == "http://127.0.0.1:9/v1/chat/completions")
+        #expect((route.provider.chat as? OpenAIChatProvider)?.url == "http://127.0.0.1:9/v1/chat/completions")
         #expect(route.provider.apiKey == "sk-upstream")
     }
 
@@ -55,7 +55,7 @@ import Testing
         } throws: { ($0 as? APIError)?.code == "model_not_supported" }
         #expect {
             try router.checkChatServable(router.model(named: "claude-only", for: key()))
-        } throws: { ($0 as? APIError)?.code == "provider_not_supported" }
+        } throws: { ($0 as? APIError)?.code == "provider_not_configured" && ($0 as? APIError)?.message.contains("ANTHROPIC_API_KEY") == true }
     }
 
     @Test func plan_putsAnOpenBreakerLastAndSharesBreakersAcrossModels() throws {

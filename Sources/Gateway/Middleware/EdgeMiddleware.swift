@@ -54,19 +54,20 @@ struct EdgeMiddleware: RouterMiddleware {
             context.logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
             apiError = .internalError(requestID: context.requestID)
         }
-        return apiError.response()
+        // Anthropic's SDK reads Anthropic's error shape on the Messages API.
+        return apiError.response(anthropicShape: request.uri.path == "/v1/messages")
     }
 }
 
 extension APIError {
     /// The JSON error response, with any extra headers the error carries.
-    func response() -> Response {
+    func response(anthropicShape: Bool = false) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         for header in self.headers {
             if let name = HTTPField.Name(header.name) { headers[name] = header.value }
         }
-        return Response(
-            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
+        let body = anthropicShape ? ByteBuffer(bytes: AnthropicTranslation.errorBody(for: self).bytes) : ByteBuffer(string: jsonBody)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
 }
 

@@ -9,13 +9,15 @@ import NIOCore
 /// credentials, content refusals) return at once. All of this happens before any byte reaches the client.
 struct ChatDispatcher: Sendable {
     let router: ModelRouter
-    let upstream: OpenAICompatibleUpstream
+    let upstream: UpstreamClient
     let logger: Logger
 
     /// The upstream's accepted answer: a whole JSON body, or a stream whose head arrived.
     enum Answer: Sendable {
-        case json(ByteBuffer, contentType: String)
-        case stream(HTTPClientResponse, contentType: String)
+        /// An OpenAI `chat.completion` body.
+        case json(ByteBuffer)
+        /// The upstream's stream, and what turns it into OpenAI chunks.
+        case stream(HTTPClientResponse, translator: any ChatStreamTranslator)
     }
 
     struct Outcome: Sendable {
@@ -33,20 +35,30 @@ struct ChatDispatcher: Sendable {
         var upstreamTime: Duration = .zero
     }
 
-    /// - Parameters:
-    ///   - body: the client's request body; each attempt sends it with `model` rewritten for its deployment.
-    func dispatch(body: ByteBuffer, inspection: ChatRequestInspection, model: ResolvedModel, requestID: String, trace: inout Trace) async throws -> Outcome {
+    /// - Parameter call: the client's request; each deployment's provider builds its own upstream request from it.
+    func dispatch(_ call: ChatCall, model: ResolvedModel, trace: inout Trace) async throws -> Outcome {
+        let requestID = call.requestID
         let policy = model.retry
         let deadline = ContinuousClock.now + policy.totalTimeout
         var generator = SystemRandomNumberGenerator()
         let plan = router.plan(for: model, using: &generator)
         var lastError: (any Error)?
         var coolingDown: [Route] = []
+        var cannotHonour: APIError?
 
         routes: for (position, route) in plan.enumerated() {
             if position > 0, let previous = trace.lastRoute {
                 previous.metrics.fallbacks.increment()
                 logger.info("falling back", metadata: ["request_id": "\(requestID)", "from": "\(previous.label)", "to": "\(route.label)"])
+            }
+            guard let provider = route.provider.chat else { continue }
+            let request: HTTPClientRequest
+            do {
+                request = try provider.request(for: call, route: route)
+            } catch {
+                // This provider cannot honour the request (an unsupported field): another deployment may.
+                cannotHonour = cannotHonour ?? error
+                continue
             }
             var retry = 0
             while true {
@@ -58,13 +70,9 @@ struct ChatDispatcher: Sendable {
                 trace.lastRoute = route
                 let started = ContinuousClock.now
                 let headDeadline = min(started + policy.firstByteTimeout, deadline)
-                let upstreamBody = body.withUnsafeReadableBytes { bytes in
-                    inspection.upstreamBody(from: bytes, upstreamModel: route.deployment.model ?? inspection.model)
-                }
                 let result: Result<Answer, any Error>
                 do {
-                    result = .success(
-                        try await attempt(body: upstreamBody, stream: inspection.stream, route: route, requestID: requestID, headDeadline: headDeadline))
+                    result = .success(try await attempt(request, provider: provider, call: call, route: route, headDeadline: headDeadline))
                 } catch is CancellationError {
                     route.health.release()
                     throw CancellationError()
@@ -104,20 +112,23 @@ struct ChatDispatcher: Sendable {
             }
         }
         if let lastError { throw lastError }
+        if let cannotHonour { throw cannotHonour }
         if !coolingDown.isEmpty { throw Self.allCoolingDown(model: model.name, routes: coolingDown) }
         if ContinuousClock.now >= deadline, let route = trace.lastRoute { throw APIError.upstreamTimeout(deployment: route.label) }
         throw APIError.noSupportedDeployment(model: model.name, kinds: model.routes.map(\.provider.configuration.kind.rawValue))
     }
 
     /// One attempt at one deployment. Throws ``UpstreamFailure`` saying whether to retry.
-    private func attempt(body: [UInt8], stream: Bool, route: Route, requestID: String, headDeadline: ContinuousClock.Instant) async throws -> Answer {
-        let response = try await upstream.send(body: body, stream: stream, route: route, requestID: requestID, deadline: headDeadline)
+    private func attempt(
+        _ request: HTTPClientRequest, provider: any ChatProvider, call: ChatCall, route: Route, headDeadline: ContinuousClock.Instant
+    ) async throws -> Answer {
+        let response = try await upstream.execute(request, route: route, deadline: headDeadline)
         guard (200..<300).contains(response.status.code) else {
-            throw await upstream.failure(from: response, route: route)
+            throw try await upstream.failure(from: response, provider: provider, route: route)
         }
         let contentType = response.headers.first(name: "content-type") ?? ""
-        if stream, contentType.hasPrefix("text/event-stream") {
-            return .stream(response, contentType: contentType)
+        if call.inspection.stream, contentType.hasPrefix("text/event-stream") {
+            return .stream(response, translator: provider.streamTranslator(for: call))
         }
         let answer = try await upstream.collect(response, route: route)
         guard contentType.hasPrefix("application/json") else {
@@ -126,11 +137,7 @@ struct ChatDispatcher: Sendable {
                     deployment: route.label, problem: "content type \(contentType.isEmpty ? "missing" : "`\(contentType)`") where JSON was expected"),
                 retryable: true)
         }
-        let valid = answer.withUnsafeReadableBytes { bytes in (try? JSONScanner.validate(bytes)) != nil }
-        guard valid else {
-            throw UpstreamFailure(error: APIError.upstreamInvalidResponse(deployment: route.label, problem: "the body is not valid JSON"), retryable: true)
-        }
-        return .json(answer, contentType: contentType)
+        return .json(try provider.completion(from: answer, call: call, route: route))
     }
 
     private static func allCoolingDown(model: String, routes: [Route]) -> APIError {

@@ -8,8 +8,8 @@ struct ResolvedProvider: Sendable {
     let apiKey: String?
     /// `api_key_env` when it is named but not set.
     let missingKeyVariable: String?
-    /// `{base_url}/chat/completions` for OpenAI-compatible providers.
-    let chatCompletionsURL: String?
+    /// The provider's chat wire format; nil for providers that do not serve chat (video).
+    let chat: (any ChatProvider)?
 
     init(_ configuration: ProviderConfiguration, environment: [String: String]) {
         self.configuration = configuration
@@ -21,7 +21,12 @@ struct ResolvedProvider: Sendable {
             apiKey = nil
             missingKeyVariable = nil
         }
-        chatCompletionsURL = configuration.kind == .openai ? configuration.baseURL.map { $0 + "/chat/completions" } : nil
+        switch (configuration.kind, configuration.baseURL) {
+        case (.openai, let base?): chat = OpenAIChatProvider(url: base + "/chat/completions", apiKey: apiKey)
+        case (.anthropic, let base?): chat = AnthropicChatProvider(url: base + "/v1/messages", apiKey: apiKey)
+        case (.gemini, let base?): chat = GeminiChatProvider(baseURL: base, apiKey: apiKey)
+        default: chat = nil
+        }
     }
 }
 
@@ -89,7 +94,7 @@ final class ModelRouter: Sendable {
     /// The order in which a chat call tries deployments: first one drawn by weight among those the gateway can
     /// call, then the others in configured order. Breakers are consulted when each is tried.
     func plan(for model: ResolvedModel, using generator: inout some RandomNumberGenerator) -> [Route] {
-        var callable = model.routes.filter { $0.provider.chatCompletionsURL != nil && $0.provider.missingKeyVariable == nil }
+        var callable = model.routes.filter { $0.provider.chat != nil && $0.provider.missingKeyVariable == nil }
         guard callable.count > 1 else { return callable }
         let healthy = callable.indices.filter { callable[$0].health.state != .open }
         let pool = healthy.isEmpty ? Array(callable.indices) : healthy
@@ -116,7 +121,7 @@ final class ModelRouter: Sendable {
         guard model.configuration.kind == .chat else {
             throw APIError.wrongModelKind(model.name, kind: "video", endpoint: "/v1/chat/completions", use: "/v1/video/generate")
         }
-        let supported = model.routes.filter { $0.provider.chatCompletionsURL != nil }
+        let supported = model.routes.filter { $0.provider.chat != nil }
         guard !supported.isEmpty else {
             throw APIError.noSupportedDeployment(model: model.name, kinds: model.routes.map(\.provider.configuration.kind.rawValue))
         }

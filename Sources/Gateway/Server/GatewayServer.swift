@@ -99,6 +99,7 @@ public final class GatewayServer: Sendable {
         routes.add("/v1/models", ["GET"])
         routes.add("/v1/models/{id}", ["GET"])
         routes.add("/v1/chat/completions", ["POST"])
+        routes.add("/v1/messages", ["POST"])
         routes.add("/metrics", ["GET"])
         router.add(middleware: EdgeMiddleware(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes))
         router.get("healthz") { _, _ in
@@ -111,13 +112,12 @@ public final class GatewayServer: Sendable {
         }
         let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys)).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
-        let dispatcher = ChatDispatcher(
-            router: modelRouter, upstream: OpenAICompatibleUpstream(client: httpClient, logger: logger), logger: logger)
-        api.addRoutes(
-            ChatCompletionsController(
-                router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, maxBodyBytes: configuration.limits.maxBodyBytes,
-                accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil
-            ).endpoints)
+        let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: httpClient, logger: logger), logger: logger)
+        let chat = ChatService(
+            router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, maxBodyBytes: configuration.limits.maxBodyBytes,
+            accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil)
+        api.addRoutes(ChatCompletionsController(service: chat).endpoints)
+        api.addRoutes(MessagesController(service: chat).endpoints)
 
         return Application(
             router: router,

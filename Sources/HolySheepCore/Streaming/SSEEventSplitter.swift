@@ -71,17 +71,23 @@ public struct SSEEventSplitter: Sendable {
 public enum SSEEvent {
     /// The payload of the event's `data:` lines, or nil when it has none.
     public static func data(of event: UnsafeRawBufferPointer) -> [UInt8]? {
+        field("data", of: event).map { Array($0.utf8) }
+    }
+
+    /// The value of a field (`event`, `data`, `id`) in one event; several lines of it join with `\n`.
+    public static func field(_ name: String, of event: UnsafeRawBufferPointer) -> String? {
+        let bytes = Array(name.utf8)
         var result: [UInt8]? = nil
         var lineStart = 0
         let count = event.count
         while lineStart < count {
             var lineEnd = lineStart
             while lineEnd < count, event[lineEnd] != UInt8(ascii: "\n"), event[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
-            if lineEnd - lineStart >= 5, event[lineStart] == UInt8(ascii: "d"), event[lineStart + 1] == UInt8(ascii: "a"),
-                event[lineStart + 2] == UInt8(ascii: "t"), event[lineStart + 3] == UInt8(ascii: "a"),
-                event[lineStart + 4] == UInt8(ascii: ":")
+            let nameEnd = lineStart + bytes.count
+            if nameEnd < lineEnd, event[nameEnd] == UInt8(ascii: ":"),
+                (0..<bytes.count).allSatisfy({ event[lineStart + $0] == bytes[$0] })
             {
-                var valueStart = lineStart + 5
+                var valueStart = nameEnd + 1
                 if valueStart < lineEnd, event[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
                 if result == nil {
                     result = Array(event[valueStart..<lineEnd])
@@ -94,6 +100,6 @@ public enum SSEEvent {
             if lineStart < count, event[lineStart] == UInt8(ascii: "\r") { lineStart += 1 }
             if lineStart < count, event[lineStart] == UInt8(ascii: "\n") { lineStart += 1 }
         }
-        return result
+        return result.map { String(decoding: $0, as: UTF8.self) }
     }
 }
