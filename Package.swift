@@ -70,6 +70,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "holysheep-hotpath", dependencies: ["HolySheepCore"], path: "Benchmarks/HotPath"),
         .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GatewayTests",
