@@ -16,6 +16,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "A name for the key (who or what uses it).") var label: String
         @Flag(help: "A sandbox key (hs_test_…): never charged, video goes to the local previz renderer.") var sandbox = false
         @Option(help: "Requests per minute allowed (default: limits.default_rpm).") var rpm: Int?
+        @Option(help: "Tokens per minute allowed, prompt and completion (default: limits.default_tpm).") var tpm: Int?
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(help: "Owner of the key (a person or team).") var owner: String?
 
@@ -23,6 +24,7 @@ struct Keys: AsyncParsableCommand {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
             let configuration = try storage.loadConfiguration()
             if let rpm, rpm < 1 { throw ValidationError("--rpm must be at least 1") }
+            if let tpm, tpm < 1 { throw ValidationError("--tpm must be at least 1") }
             let modelList = models.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             if let modelList {
                 let known = Set(configuration.models.map(\.name))
@@ -34,8 +36,8 @@ struct Keys: AsyncParsableCommand {
             let store = try await storage.openStore(configuration, logger: logger)
             do {
                 let (record, secret) = try await APIKeyRepository(store: store).create(
-                    .init(label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm))
-                print("Created key \(record.id) (label \"\(record.label)\", \(record.sandbox ? "sandbox" : "live"), rpm \(record.rpm ?? configuration.limits.defaultRPM), models: \(record.models?.joined(separator: ",") ?? "all"))")
+                    .init(label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm, tpm: tpm))
+                print("Created key \(record.id) (label \"\(record.label)\", \(record.sandbox ? "sandbox" : "live"), rpm \(record.rpm ?? configuration.limits.defaultRPM), tpm \(record.tpm ?? configuration.limits.defaultTPM), models: \(record.models?.joined(separator: ",") ?? "all"))")
                 print("Store this key now: it is kept only as a hash and cannot be shown again.")
                 print(secret.value)
             } catch {

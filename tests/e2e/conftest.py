@@ -388,6 +388,7 @@ class Gateway:
         *,
         sandbox: bool = False,
         rpm: Optional[int] = None,
+        tpm: Optional[int] = None,
         models: Optional[Sequence[str]] = None,
         wait_active: bool = True,
     ) -> ApiKey:
@@ -397,6 +398,8 @@ class Gateway:
             args.append("--sandbox")
         if rpm is not None:
             args += ["--rpm", str(rpm)]
+        if tpm is not None:
+            args += ["--tpm", str(tpm)]
         if models is not None:
             args += ["--models", ",".join(models)]
         proc = self.cli(*args)

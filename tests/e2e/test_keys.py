@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -93,10 +94,6 @@ def test_key_limited_to_some_models_gets_403_for_others(gateway: Gateway, fake_u
     assert [r.model for r in fake_upstream.chat_requests()] == ["deepseek-chat"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="per-key rate limits land with the credits-and-limits issue (#6); strict, so this flags itself once they do",
-)
 def test_key_rpm_limit_answers_429_with_retry_after(gateway: Gateway, fake_upstream: FakeUpstream) -> None:
     # SPEC §1/§3: per-key requests-per-minute limit; "Rate limits answer 429 with Retry-After".
     key = gateway.create_key("e2e-rpm", rpm=2, wait_active=False)
@@ -118,3 +115,45 @@ def test_key_rpm_limit_answers_429_with_retry_after(gateway: Gateway, fake_upstr
     assert retry_after is not None and retry_after.strip().isdigit() and int(retry_after) >= 1, f"Retry-After: {retry_after!r}"
     assert "rpm" in error["message"].lower() or "per minute" in error["message"].lower() or "rate" in error["message"].lower()
     assert len(fake_upstream.chat_requests()) == len(statuses) - 1, "the rate-limited request reached the upstream"
+
+
+RESET_RE = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
+
+
+def test_every_answer_to_a_key_carries_openai_rate_limit_headers(gateway: Gateway) -> None:
+    # OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens}, on successes and on errors alike.
+    key = gateway.create_key("e2e-headers", rpm=50, tpm=100_000, wait_active=False)
+    gateway.wait_key_accepted(key.secret)
+    http = httpx.Client(base_url=gateway.url, timeout=10)
+    ok = http.post("/v1/chat/completions", json={"model": MODEL, "messages": user("hi"), "max_tokens": 10}, headers={"Authorization": f"Bearer {key.secret}"})
+    missing = http.post("/v1/chat/completions", json={"model": "no-such-model", "messages": user("hi")}, headers={"Authorization": f"Bearer {key.secret}"})
+    assert ok.status_code == 200 and missing.status_code == 404
+    for response in (ok, missing):
+        headers = response.headers
+        assert headers.get("x-ratelimit-limit-requests") == "50", dict(headers)
+        assert headers.get("x-ratelimit-limit-tokens") == "100000", dict(headers)
+        assert RESET_RE.match(headers.get("x-ratelimit-reset-requests", "")), headers.get("x-ratelimit-reset-requests")
+        assert RESET_RE.match(headers.get("x-ratelimit-reset-tokens", "")), headers.get("x-ratelimit-reset-tokens")
+    remaining_ok = int(ok.headers["x-ratelimit-remaining-requests"])
+    remaining_missing = int(missing.headers["x-ratelimit-remaining-requests"])
+    assert remaining_ok <= 48, f"two requests (the readiness check and this one) should be counted: {remaining_ok} left of 50"
+    assert remaining_missing == remaining_ok - 1, (remaining_ok, remaining_missing)
+    # The completion used 37 tokens (the fixture's usage); the reservation was settled to that.
+    assert 100_000 - int(ok.headers["x-ratelimit-remaining-tokens"]) < 2_000
+
+
+def test_key_tpm_limit_answers_429_before_calling_the_upstream(gateway: Gateway, fake_upstream: FakeUpstream) -> None:
+    key = gateway.create_key("e2e-tpm", tpm=1_000, wait_active=False)
+    gateway.wait_key_accepted(key.secret)
+    client = gateway.openai(key)
+    before = len(fake_upstream.chat_requests())
+    client.chat.completions.create(model=MODEL, messages=user("hi"), max_tokens=600)  # reserves ~600, settles to the real 37
+    with pytest.raises(openai.RateLimitError) as raised:
+        for _ in range(3):  # each reserves ~900 of the 1000 per minute
+            client.chat.completions.create(model=MODEL, messages=user("hi"), max_tokens=900)
+    error = assert_openai_error(raised.value.response, 429)
+    assert error["code"] == "tokens_rate_limit_exceeded"
+    assert "tokens per minute" in error["message"]
+    assert int(raised.value.response.headers["retry-after"]) >= 1
+    assert raised.value.response.headers.get("x-ratelimit-limit-tokens") == "1000"
+    assert len(fake_upstream.chat_requests()) - before <= 2, "a token-limited request reached the upstream"

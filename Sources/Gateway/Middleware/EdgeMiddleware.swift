@@ -9,8 +9,7 @@ import NIOCore
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
-    let routes: RouteTable
-    let maxBodyBytes: Int
+    let errors: ErrorResponder
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -25,13 +24,21 @@ struct EdgeMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = errorResponse(for: error, request: request, context: context)
+            response = errors.response(for: error, request: request, requestID: requestID, logger: context.logger)
         }
         response.headers[.xRequestID] = requestID
         return response
     }
+}
 
-    private func errorResponse(for error: any Error, request: Request, context: Context) -> Response {
+/// Turns any error into the API's error response: OpenAI's shape plus `error_code` (Anthropic's shape on the
+/// Messages API), 404 vs 405 for unmatched routes, 413 for oversized bodies; unexpected errors are logged with
+/// the request id and answered 500 without detail.
+struct ErrorResponder: Sendable {
+    let routes: RouteTable
+    let maxBodyBytes: Int
+
+    func response(for error: any Error, request: Request, requestID: String, logger: Logger) -> Response {
         let apiError: APIError
         switch error {
         case let error as APIError:
@@ -51,8 +58,8 @@ struct EdgeMiddleware: RouterMiddleware {
             // The client went away; nobody will read this.
             apiError = APIError(status: 499, type: "client_closed_request", code: "client_closed_request", message: "The client closed the connection.")
         default:
-            context.logger.error("request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(String(reflecting: error))"])
-            apiError = .internalError(requestID: context.requestID)
+            logger.error("request failed", metadata: ["request_id": "\(requestID)", "error": "\(String(reflecting: error))"])
+            apiError = .internalError(requestID: requestID)
         }
         // Anthropic's SDK reads Anthropic's error shape on the Messages API.
         return apiError.response(anthropicShape: request.uri.path == "/v1/messages")

@@ -13,6 +13,7 @@ struct ChatService: Sendable {
     let dispatcher: ChatDispatcher
     let usage: UsageRecorder
     let metrics: GatewayMetrics
+    let limiter: RateLimiter
     let maxBodyBytes: Int
     /// `logging.access_log`: one line per call, metadata only.
     let accessLog: Logger?
@@ -45,6 +46,9 @@ struct ChatService: Sendable {
             let model = try router.model(named: inspection.model, for: context.apiKey)
             try router.checkChatServable(model)
             meter.addedLatency = model.addedLatency
+            let estimate = body.readableBytes / 4 + (inspection.maxTokens ?? RateLimiter.defaultCompletionEstimate)
+            try limiter.reserveTokens(estimate, for: context.apiKey)
+            meter.tokenReservation = (estimate, context.apiKey)
             let call = ChatCall(
                 body: body, inspection: inspection, requestID: context.requestID, model: inspection.model, created: Int(Date().timeIntervalSince1970))
             let outcome = try await dispatcher.dispatch(call, model: model, trace: &trace)
@@ -160,6 +164,10 @@ struct ChatService: Sendable {
     }
 
     private func record(_ meter: CallMeter, status: Int) {
+        if let (reserved, key) = meter.tokenReservation {
+            let used = (meter.usage?.promptTokens ?? 0) + (meter.usage?.completionTokens ?? 0)
+            limiter.settleTokens(reserved: reserved, used: used, for: key)
+        }
         let latency = ContinuousClock.now - meter.started
         let model = meter.model ?? ""
         usage.record(
@@ -205,6 +213,8 @@ struct CallMeter: Sendable {
     var addedLatency: CoreMetrics.Timer?
     var requestBytes = 0
     var usageEstimated = false
+    /// Tokens reserved against the key's TPM, settled with the real usage when the call is recorded.
+    var tokenReservation: (Int, APIKeyRecord)?
 
     mutating func apply(_ trace: ChatDispatcher.Trace) {
         route = trace.lastRoute

@@ -101,7 +101,9 @@ public final class GatewayServer: Sendable {
         routes.add("/v1/chat/completions", ["POST"])
         routes.add("/v1/messages", ["POST"])
         routes.add("/metrics", ["GET"])
-        router.add(middleware: EdgeMiddleware(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes))
+        let errors = ErrorResponder(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes)
+        let limiter = RateLimiter(defaultRPM: configuration.limits.defaultRPM, defaultTPM: configuration.limits.defaultTPM)
+        router.add(middleware: EdgeMiddleware(errors: errors))
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
@@ -110,11 +112,12 @@ public final class GatewayServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys)).group(context: AuthenticatedContext.self)
+        let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys, limiter: limiter, errors: errors)).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
         let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: httpClient, logger: logger), logger: logger)
         let chat = ChatService(
-            router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, maxBodyBytes: configuration.limits.maxBodyBytes,
+            router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter,
+            maxBodyBytes: configuration.limits.maxBodyBytes,
             accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil)
         api.addRoutes(ChatCompletionsController(service: chat).endpoints)
         api.addRoutes(MessagesController(service: chat).endpoints)
