@@ -121,7 +121,7 @@ else
   echo "created $VENV"
 fi
 PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q -r tests/e2e/requirements.txt
-"$VENV/bin/python" -m pip freeze | grep -iE '^(openai|pytest|httpx)==' | tr '\n' ' '
+"$VENV/bin/python" -m pip freeze | grep -iE '^(openai|anthropic|pytest|httpx)==' | tr '\n' ' '
 echo
 
 # ---------------------------------------------------------------------------------------

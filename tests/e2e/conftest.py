@@ -35,6 +35,7 @@ import httpx
 import openai
 import pytest
 
+from fake_providers import ANTHROPIC_KEY, GEMINI_KEY, FakeAnthropic, FakeGemini
 from fake_upstream import FakeUpstream
 from support import UPSTREAM_KEY, bearer
 
@@ -255,6 +256,8 @@ class Gateway:
         self.owns_storage = True  # dispose() drops the storage; False when a test shares it between gateways
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HOLYSHEEP_", "OPENAI_"))}
         self.env["FAKE_UPSTREAM_KEY"] = UPSTREAM_KEY
+        self.env["FAKE_ANTHROPIC_KEY"] = ANTHROPIC_KEY  # provider keys of test_translation.py's configuration
+        self.env["FAKE_GEMINI_KEY"] = GEMINI_KEY
         self.log_path.touch()
 
     # -- addresses ----------------------------------------------------------------------
@@ -549,6 +552,24 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 def fake_upstream_b() -> Iterator[FakeUpstream]:
     """A second fake upstream (test_routing.py's provider ``b``), reset and reported like the first."""
     with FakeUpstream(name="fake upstream B") as fake:
+        _FAKE.append(fake)
+        yield fake
+        _FAKE.remove(fake)
+
+
+@pytest.fixture(scope="session")
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    """A fake Anthropic Messages API (fake_providers.py), reset and reported like the fake upstream."""
+    with FakeAnthropic() as fake:
+        _FAKE.append(fake)
+        yield fake
+        _FAKE.remove(fake)
+
+
+@pytest.fixture(scope="session")
+def fake_gemini() -> Iterator[FakeGemini]:
+    """A fake Gemini generateContent API (fake_providers.py), reset and reported like the fake upstream."""
+    with FakeGemini() as fake:
         _FAKE.append(fake)
         yield fake
         _FAKE.remove(fake)

@@ -178,6 +178,7 @@ class RecordedRequest:
     json: Any
     received_at: float  # time.monotonic()
     peer: tuple[str, int] = ("", 0)  # the client's address: same peer = same kept-alive connection
+    query: str = ""  # the request target after '?', if any
     directives: dict[str, Optional[str]] = field(default_factory=dict)
     behaviour: Optional[str] = None  # the scripted behaviour this request consumed, if any
     status: Optional[int] = None
@@ -259,7 +260,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, addr: tuple[str, int], owner: "FakeUpstream"):
         self.owner = owner
-        super().__init__(addr, _Handler)
+        super().__init__(addr, owner.handler_class)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -357,36 +358,21 @@ class _Handler(BaseHTTPRequestHandler):
             parsed = json.loads(raw) if raw else None
         except ValueError:
             parsed = None
-        path = self.path.split("?", 1)[0]
-        is_chat = method == "POST" and path == "/v1/chat/completions"
+        path, _, query = self.path.partition("?")
+        takes_behaviour = self._takes_behaviour(method, path)
         record = owner._record(
             method=method,
             path=path,
+            query=query,
             headers=list(self.headers.items()),
             raw_body=raw,
             json=parsed,
             peer=tuple(self.client_address[:2]),
-            directives=directives_of(parsed) if is_chat else {},
-            take_behaviour=is_chat,
+            directives=directives_of(parsed) if takes_behaviour else {},
+            take_behaviour=takes_behaviour,
         )
         try:
-            if method == "POST" and path == "/v1/chat/completions":
-                self._chat(record, raw)
-            elif method == "GET" and path == "/v1/models":
-                self._send_json(record, 200, load_json_fixture("models_list.json"))
-            else:
-                self._send_json(
-                    record,
-                    404,
-                    {
-                        "error": {
-                            "message": f"Invalid URL ({method} {path})",
-                            "type": "invalid_request_error",
-                            "param": None,
-                            "code": None,
-                        }
-                    },
-                )
+            self._dispatch(record, method, path)
             record.completed = True
         except _Dropped:
             record.dropped = True
@@ -399,7 +385,31 @@ class _Handler(BaseHTTPRequestHandler):
             record.finished_at = time.monotonic()
             owner._changed()
 
-    def _chat(self, record: RecordedRequest, raw: bytes) -> None:
+    def _takes_behaviour(self, method: str, path: str) -> bool:
+        """Whether a request consumes a scripted behaviour (and is read for directives)."""
+        return method == "POST" and path == "/v1/chat/completions"
+
+    def _dispatch(self, record: RecordedRequest, method: str, path: str) -> None:
+        """Answer one recorded request (the fake's routes)."""
+        if method == "POST" and path == "/v1/chat/completions":
+            self._chat(record)
+        elif method == "GET" and path == "/v1/models":
+            self._send_json(record, 200, load_json_fixture("models_list.json"))
+        else:
+            self._send_json(
+                record,
+                404,
+                {
+                    "error": {
+                        "message": f"Invalid URL ({method} {path})",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": None,
+                    }
+                },
+            )
+
+    def _chat(self, record: RecordedRequest) -> None:
         body = record.json
         if not isinstance(body, dict):
             self._send_json(
@@ -567,6 +577,11 @@ def stream_payloads(model: Any, *, tools: bool = False, include_usage: bool = Fa
 class FakeUpstream:
     """An OpenAI-compatible upstream on 127.0.0.1 that records what it is sent."""
 
+    # Subclasses (fake_providers.py) speak other wire formats with the same plumbing.
+    handler_class: type[BaseHTTPRequestHandler] = _Handler
+    record_class: type[RecordedRequest] = RecordedRequest
+    behaviour_re: re.Pattern[str] = BEHAVIOUR_RE
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, name: str = "fake upstream"):
         self.name = name
         self._server = _Server((host, port), self)
@@ -611,7 +626,7 @@ class FakeUpstream:
 
     def _record(self, *, take_behaviour: bool = False, **kwargs: Any) -> RecordedRequest:
         with self._cond:
-            record = RecordedRequest(seq=next(self._seq), received_at=time.monotonic(), **kwargs)
+            record = self.record_class(seq=next(self._seq), received_at=time.monotonic(), **kwargs)
             if take_behaviour and self._script:
                 record.behaviour = self._script.popleft()
             self._requests.append(record)
@@ -635,9 +650,9 @@ class FakeUpstream:
 
     def script(self, behaviours: list[str]) -> None:
         """Queue behaviours, consumed one per incoming chat request (see the module docstring)."""
-        bad = [b for b in behaviours if not BEHAVIOUR_RE.fullmatch(b)]
+        bad = [b for b in behaviours if not self.behaviour_re.fullmatch(b)]
         if bad:
-            raise ValueError(f"unknown fake upstream behaviours {bad}")
+            raise ValueError(f"unknown {self.name} behaviours {bad}")
         with self._cond:
             self._script.extend(behaviours)
 

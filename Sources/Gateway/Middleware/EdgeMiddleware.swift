@@ -27,6 +27,9 @@ struct EdgeMiddleware: RouterMiddleware {
             response = errors.response(for: error, request: request, requestID: requestID, logger: context.logger)
         }
         response.headers[.xRequestID] = requestID
+        if request.uri.path == "/v1/messages" {
+            response.headers[.anthropicRequestID] = requestID  // the anthropic SDK reads it into `_request_id`
+        }
         return response
     }
 }
@@ -81,6 +84,7 @@ extension APIError {
 extension HTTPField.Name {
     static let xRequestID = HTTPField.Name("x-request-id")!
     static let xAPIKey = HTTPField.Name("x-api-key")!
+    static let anthropicRequestID = HTTPField.Name("request-id")!
 }
 
 /// The API's paths and their methods, to tell "no such path" (404) from "wrong method" (405).
