@@ -73,3 +73,14 @@ import Testing
         #expect(relay.usage?.promptTokens == 9)
     }
 }
+
+@Suite struct ByteSearchTests {
+    @Test(arguments: [
+        ("data: {\"usage\":null}", "\"usage\"", 7), ("uuusage", "usage", 2), ("abc", "abcd", nil), ("xxxx", "usage", nil),
+        ("at the end: usage", "usage", 12), ("usage", "usage", 0), ("", "u", nil),
+    ] as [(String, String, Int?)])
+    func firstRange_findsThePatternWhereverItIs(haystack: String, needle: String, at: Int?) {
+        let found = Array(haystack.utf8).withUnsafeBytes { $0.firstRange(of: Array(needle.utf8)) }
+        #expect(found?.lowerBound == at)
+    }
+}

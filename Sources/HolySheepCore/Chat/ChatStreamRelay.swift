@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Relays an OpenAI-format SSE stream event by event, byte for byte, while metering it.
 ///
 /// It reads the usage chunk (the `choices: []` chunk sent when `stream_options.include_usage` is true) and,
@@ -82,22 +88,20 @@ extension JSONScanner {
 }
 
 extension UnsafeRawBufferPointer {
-    /// The first occurrence of `pattern` in the buffer.
+    /// The first occurrence of `pattern` in the buffer: libc's vectorised `memchr` finds candidates for the first
+    /// byte, `memcmp` checks the rest; no allocation.
     func firstRange(of pattern: [UInt8]) -> Range<Int>? {
-        guard let first = pattern.first, pattern.count <= count else { return nil }
-        var index = 0
-        let last = count - pattern.count
-        while index <= last {
-            if self[index] == first {
-                var matched = true
-                for offset in 1..<pattern.count where self[index + offset] != pattern[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return index..<(index + pattern.count) }
+        guard let first = pattern.first, pattern.count <= count, let base = baseAddress else { return nil }
+        return pattern.withUnsafeBytes { needle -> Range<Int>? in
+            var offset = 0
+            let last = count - pattern.count
+            while offset <= last {
+                guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return nil }
+                let position = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(base + position, needle.baseAddress!, pattern.count) == 0 { return position..<(position + pattern.count) }
+                offset = position + 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 }
