@@ -630,28 +630,37 @@ class _AnthropicHandler(_ProviderHandler):
         self._end_chunks()
 
 
-class FakeAnthropic(FakeUpstream):
+class _ProviderFake(FakeUpstream):
+    """A provider fake whose configured ``base_url`` is the bare origin (the gateway appends the API's path)."""
+
+    endpoint = ""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _last(self) -> Any:
+        requests = self.chat_requests()
+        assert requests, f"{self.name} received no {self.endpoint}"
+        return requests[-1]
+
+
+class FakeAnthropic(_ProviderFake):
     """Anthropic's Messages API on 127.0.0.1, recording what it is sent."""
 
     handler_class = _AnthropicHandler
     record_class = AnthropicRequest
     behaviour_re = ANTHROPIC_BEHAVIOUR_RE
+    endpoint = "POST /v1/messages"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, name: str = "fake Anthropic"):
         super().__init__(host, port, name=name)
-
-    @property
-    def base_url(self) -> str:
-        """The provider base URL, without ``/v1`` (the gateway appends ``/v1/messages``)."""
-        return f"http://127.0.0.1:{self.port}"
 
     def message_requests(self) -> list[AnthropicRequest]:
         return self.chat_requests()  # type: ignore[return-value]
 
     def last_message_request(self) -> AnthropicRequest:
-        requests = self.message_requests()
-        assert requests, f"{self.name} received no POST /v1/messages"
-        return requests[-1]
+        return self._last()
 
 
 # =========================================================================== Gemini
@@ -921,28 +930,22 @@ class _GeminiHandler(_ProviderHandler):
         }
 
 
-class FakeGemini(FakeUpstream):
+class FakeGemini(_ProviderFake):
     """The Gemini API's generateContent on 127.0.0.1, recording what it is sent."""
 
     handler_class = _GeminiHandler
     record_class = GeminiRequest
     behaviour_re = GEMINI_BEHAVIOUR_RE
+    endpoint = "POST /v1beta/models/...:generateContent"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, name: str = "fake Gemini"):
         super().__init__(host, port, name=name)
-
-    @property
-    def base_url(self) -> str:
-        """The provider base URL, without ``/v1beta``."""
-        return f"http://127.0.0.1:{self.port}"
 
     def generate_requests(self) -> list[GeminiRequest]:
         return self.chat_requests()  # type: ignore[return-value]
 
     def last_generate_request(self) -> GeminiRequest:
-        requests = self.generate_requests()
-        assert requests, f"{self.name} received no POST /v1beta/models/...:generateContent"
-        return requests[-1]
+        return self._last()
 
 
 def main() -> None:
