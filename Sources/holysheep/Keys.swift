@@ -19,6 +19,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Tokens per minute allowed, prompt and completion (default: limits.default_tpm).") var tpm: Int?
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(help: "Owner of the key (a person or team).") var owner: String?
+        @Option(help: "Credits (CNY) to book on the new key at once, on top of the sign-up grant.") var credits: String?
 
         func run() async throws {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
@@ -33,11 +34,27 @@ struct Keys: AsyncParsableCommand {
                     throw ValidationError("unknown model(s) \(unknown.joined(separator: ", ")); the models are \(configuration.models.map(\.name).joined(separator: ", "))")
                 }
             }
+            var initialCredits: Money?
+            if let credits {
+                guard let amount = Decimal(exactly: credits), amount > 0 else {
+                    throw ValidationError("--credits must be a positive number of yuan such as 100, got \(credits)")
+                }
+                initialCredits = Money(exactly: amount, .cny)
+            }
             let store = try await storage.openStore(configuration, logger: logger)
             do {
                 let (record, secret) = try await APIKeyRepository(store: store).create(
                     .init(label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm, tpm: tpm))
+                let ledger = LedgerRepository(store: store)
+                let grant = Money(exactly: configuration.billing.signupGrantCNY, .cny)
+                if grant.micros > 0 {
+                    try await ledger.append(keyID: record.id, kind: .grant, amount: grant, reference: "signup:\(record.id)")
+                }
+                if let initialCredits {
+                    try await ledger.append(keyID: record.id, kind: .topup, amount: initialCredits, reference: "initial:\(record.id)")
+                }
                 print("Created key \(record.id) (label \"\(record.label)\", \(record.sandbox ? "sandbox" : "live"), rpm \(record.rpm ?? configuration.limits.defaultRPM), tpm \(record.tpm ?? configuration.limits.defaultTPM), models: \(record.models?.joined(separator: ",") ?? "all"))")
+                print("Credits: ¥\(try await ledger.balance(keyID: record.id).centsString) (sign-up grant ¥\(grant.centsString)\(initialCredits.map { " + ¥\($0.centsString)" } ?? "")).")
                 print("Store this key now: it is kept only as a hash and cannot be shown again.")
                 print(secret.value)
             } catch {

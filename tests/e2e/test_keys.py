@@ -122,7 +122,8 @@ RESET_RE = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
 
 def test_every_answer_to_a_key_carries_openai_rate_limit_headers(gateway: Gateway) -> None:
     # OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens}, on successes and on errors alike.
-    key = gateway.create_key("e2e-headers", rpm=50, tpm=100_000, wait_active=False)
+    # 6 per minute refills one request every 10 s: no refill between these calls, so the counts are exact.
+    key = gateway.create_key("e2e-headers", rpm=6, tpm=100_000, wait_active=False)
     gateway.wait_key_accepted(key.secret)
     http = httpx.Client(base_url=gateway.url, timeout=10)
     ok = http.post("/v1/chat/completions", json={"model": MODEL, "messages": user("hi"), "max_tokens": 10}, headers={"Authorization": f"Bearer {key.secret}"})
@@ -130,13 +131,13 @@ def test_every_answer_to_a_key_carries_openai_rate_limit_headers(gateway: Gatewa
     assert ok.status_code == 200 and missing.status_code == 404
     for response in (ok, missing):
         headers = response.headers
-        assert headers.get("x-ratelimit-limit-requests") == "50", dict(headers)
+        assert headers.get("x-ratelimit-limit-requests") == "6", dict(headers)
         assert headers.get("x-ratelimit-limit-tokens") == "100000", dict(headers)
         assert RESET_RE.match(headers.get("x-ratelimit-reset-requests", "")), headers.get("x-ratelimit-reset-requests")
         assert RESET_RE.match(headers.get("x-ratelimit-reset-tokens", "")), headers.get("x-ratelimit-reset-tokens")
     remaining_ok = int(ok.headers["x-ratelimit-remaining-requests"])
     remaining_missing = int(missing.headers["x-ratelimit-remaining-requests"])
-    assert remaining_ok <= 48, f"two requests (the readiness check and this one) should be counted: {remaining_ok} left of 50"
+    assert remaining_ok <= 4, f"two requests (the readiness check and this one) should be counted: {remaining_ok} left of 6"
     assert remaining_missing == remaining_ok - 1, (remaining_ok, remaining_missing)
     # The completion used 37 tokens (the fixture's usage); the reservation was settled to that.
     assert 100_000 - int(ok.headers["x-ratelimit-remaining-tokens"]) < 2_000
@@ -157,3 +158,20 @@ def test_key_tpm_limit_answers_429_before_calling_the_upstream(gateway: Gateway,
     assert int(raised.value.response.headers["retry-after"]) >= 1
     assert raised.value.response.headers.get("x-ratelimit-limit-tokens") == "1000"
     assert len(fake_upstream.chat_requests()) - before <= 2, "a token-limited request reached the upstream"
+
+
+def test_credits_are_booked_once_per_payment_reference_and_summed_exactly(gateway: Gateway) -> None:
+    key = gateway.create_key("e2e-credits", wait_active=False)
+    assert "sign-up grant ¥10.00" in key.stdout, key.stdout  # billing.signup_grant_cny default
+    storage = ["--storage", gateway.storage.url]
+    topup = gateway.cli("credits", "topup", key.id, "99.90", "--reference", "wechat:4200001234", *storage)
+    assert "Balance: ¥109.9" in topup.stdout, topup.stdout
+    again = gateway.cli("credits", "topup", key.id, "99.90", "--reference", "wechat:4200001234", *storage, check=False)
+    assert again.returncode != 0 and "already booked" in again.stderr, (again.returncode, again.stderr)
+    gateway.cli("credits", "topup", key.id, "0.000001", "--reference", "bank:FT1", *storage)
+    balance = gateway.cli("credits", "balance", key.id, *storage)
+    assert balance.stdout.strip().splitlines()[-1] == f"Balance of {key.id}: ¥109.900001", balance.stdout
+    bad = gateway.cli("credits", "topup", key.id, "0", "--reference", "x:1", *storage, check=False)
+    assert bad.returncode != 0 and "positive" in bad.stderr
+    unknown = gateway.cli("credits", "topup", "key_nope", "5", "--reference", "x:2", *storage, check=False)
+    assert unknown.returncode != 0 and "no key has the id key_nope" in unknown.stderr

@@ -69,6 +69,23 @@ enum Migrations {
                 "ALTER TABLE usage_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
                 "ALTER TABLE usage_records ADD COLUMN usage_estimated BOOLEAN NOT NULL DEFAULT FALSE",
             ]),
+        Migration(
+            version: 3, name: "credit ledger",
+            statements: [
+                """
+                CREATE TABLE ledger_entries (
+                    id TEXT PRIMARY KEY,
+                    key_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    amount_micros BIGINT NOT NULL,
+                    reference TEXT,
+                    dedupe_reference TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    UNIQUE (kind, dedupe_reference)
+                )
+                """,
+                "CREATE INDEX ledger_entries_key_time ON ledger_entries (key_id, created_at)",
+            ]),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory lock taken first

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import HolySheepCore
+
+struct Credits: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Book credits (CNY) on a key's append-only ledger and read balances.",
+        subcommands: [Topup.self, Balance.self])
+
+    struct Topup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add credits bought by a key's owner; the payment reference (WeChat Pay, Alipay, bank) is booked once only.")
+
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The key's id (key_…).") var keyID: String
+        @Argument(help: "Amount in CNY, e.g. 500 or 99.90.") var cny: String
+        @Option(help: "The payment's reference, e.g. wechat:4200001234 or alipay:2026112522001 or bank:FT2611250012.") var reference: String
+
+        func run() async throws {
+            let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+            guard let amount = Decimal(exactly: cny), amount > 0 else {
+                throw ValidationError("the amount must be a positive number of yuan such as 500 or 99.90, got \(cny)")
+            }
+            let money = Money(exactly: amount, .cny)
+            guard money.decimal == amount else { throw ValidationError("the amount has more than 6 decimals: \(cny)") }
+            let configuration = try storage.loadConfiguration()
+            let store = try await storage.openStore(configuration, logger: logger)
+            do {
+                guard try await APIKeyRepository(store: store).find(id: keyID) != nil else {
+                    throw ValidationError("no key has the id \(keyID); `holysheep keys list` shows the ids")
+                }
+                let ledger = LedgerRepository(store: store)
+                guard try await ledger.append(keyID: keyID, kind: .topup, amount: money, reference: reference) != nil else {
+                    throw ValidationError("the reference \(reference) is already booked; a payment is credited once only")
+                }
+                print("Booked top-up of ¥\(money.centsString) on \(keyID) (reference \(reference)). Balance: ¥\(try await ledger.balance(keyID: keyID).exactString)")
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+    }
+
+    struct Balance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A key's balance and ledger.")
+
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The key's id (key_…).") var keyID: String
+
+        func run() async throws {
+            let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+            let configuration = try storage.loadConfiguration()
+            let store = try await storage.openStore(configuration, logger: logger)
+            let ledger = LedgerRepository(store: store)
+            let entries: [LedgerEntry]
+            let balance: Money
+            do {
+                entries = try await ledger.entries(keyID: keyID)
+                balance = try await ledger.balance(keyID: keyID)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+            let formatter = ISO8601DateFormatter()
+            for entry in entries {
+                print("\(formatter.string(from: entry.createdAt))  \(entry.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  "
+                    + "\(entry.amount.exactString.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.reference ?? "")")
+            }
+            print("Balance of \(keyID): ¥\(balance.exactString)")
+        }
+    }
+}
