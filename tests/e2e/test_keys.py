@@ -175,3 +175,17 @@ def test_credits_are_booked_once_per_payment_reference_and_summed_exactly(gatewa
     assert bad.returncode != 0 and "positive" in bad.stderr
     unknown = gateway.cli("credits", "topup", "key_nope", "5", "--reference", "x:2", *storage, check=False)
     assert unknown.returncode != 0 and "no key has the id key_nope" in unknown.stderr
+
+
+def test_balance_endpoint_shows_the_callers_ledger_sum_exactly(gateway: Gateway) -> None:
+    key = gateway.create_key("e2e-balance", wait_active=False)
+    gateway.wait_key_accepted(key.secret)
+    gateway.cli("credits", "topup", key.id, "0.123456", "--reference", f"alipay:{key.id}", "--storage", gateway.storage.url)
+    response = httpx.get(f"{gateway.url}/v1/balance", headers=bearer(key.secret), timeout=10)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body == {
+        "object": "balance", "key_id": key.id, "currency": "CNY", "balance": "10.123456", "balance_micros": 10_123_456, "sandbox": False,
+    }, body
+    assert response.headers.get("x-ratelimit-limit-requests"), "a report is an answer to the key too"
+    assert httpx.get(f"{gateway.url}/v1/balance", timeout=10).status_code == 401

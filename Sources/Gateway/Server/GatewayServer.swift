@@ -100,6 +100,7 @@ public final class GatewayServer: Sendable {
         routes.add("/v1/models/{id}", ["GET"])
         routes.add("/v1/chat/completions", ["POST"])
         routes.add("/v1/messages", ["POST"])
+        routes.add("/v1/balance", ["GET"])
         routes.add("/metrics", ["GET"])
         let errors = ErrorResponder(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes)
         let limiter = RateLimiter(defaultRPM: configuration.limits.defaultRPM, defaultTPM: configuration.limits.defaultTPM)
@@ -121,6 +122,7 @@ public final class GatewayServer: Sendable {
             accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil)
         api.addRoutes(ChatCompletionsController(service: chat).endpoints)
         api.addRoutes(MessagesController(service: chat).endpoints)
+        api.addRoutes(BalanceController(ledger: LedgerRepository(store: store)).endpoints)
 
         return Application(
             router: router,
