@@ -25,8 +25,7 @@ struct Credits: AsyncParsableCommand {
             let money = Money(exactly: amount, .cny)
             guard money.decimal == amount else { throw ValidationError("the amount has more than 6 decimals: \(cny)") }
             let configuration = try storage.loadConfiguration()
-            let store = try await storage.openStore(configuration, logger: logger)
-            do {
+            try await storage.withStore(configuration, logger: logger) { store in
                 guard try await APIKeyRepository(store: store).find(id: keyID) != nil else {
                     throw ValidationError("no key has the id \(keyID); `holysheep keys list` shows the ids")
                 }
@@ -35,11 +34,7 @@ struct Credits: AsyncParsableCommand {
                     throw ValidationError("the reference \(reference) is already booked; a payment is credited once only")
                 }
                 print("Booked top-up of ¥\(money.centsString) on \(keyID) (reference \(reference)). Balance: ¥\(try await ledger.balance(keyID: keyID).exactString)")
-            } catch {
-                await store.close()
-                throw error
             }
-            await store.close()
         }
     }
 
@@ -52,18 +47,10 @@ struct Credits: AsyncParsableCommand {
         func run() async throws {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
             let configuration = try storage.loadConfiguration()
-            let store = try await storage.openStore(configuration, logger: logger)
-            let ledger = LedgerRepository(store: store)
-            let entries: [LedgerEntry]
-            let balance: Money
-            do {
-                entries = try await ledger.entries(keyID: keyID)
-                balance = try await ledger.balance(keyID: keyID)
-            } catch {
-                await store.close()
-                throw error
+            let (entries, balance) = try await storage.withStore(configuration, logger: logger) { store in
+                let ledger = LedgerRepository(store: store)
+                return (try await ledger.entries(keyID: keyID), try await ledger.balance(keyID: keyID))
             }
-            await store.close()
             let formatter = ISO8601DateFormatter()
             for entry in entries {
                 print("\(formatter.string(from: entry.createdAt))  \(entry.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  "

@@ -41,8 +41,7 @@ struct Keys: AsyncParsableCommand {
                 }
                 initialCredits = Money(exactly: amount, .cny)
             }
-            let store = try await storage.openStore(configuration, logger: logger)
-            do {
+            try await storage.withStore(configuration, logger: logger) { store in
                 let (record, secret) = try await APIKeyRepository(store: store).create(
                     .init(label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm, tpm: tpm))
                 let ledger = LedgerRepository(store: store)
@@ -57,11 +56,7 @@ struct Keys: AsyncParsableCommand {
                 print("Credits: ¥\(try await ledger.balance(keyID: record.id).centsString) (sign-up grant ¥\(grant.centsString)\(initialCredits.map { " + ¥\($0.centsString)" } ?? "")).")
                 print("Store this key now: it is kept only as a hash and cannot be shown again.")
                 print(secret.value)
-            } catch {
-                await store.close()
-                throw error
             }
-            await store.close()
         }
     }
 
@@ -76,15 +71,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
             let configuration = try storage.loadConfiguration()
-            let store = try await storage.openStore(configuration, logger: logger)
-            let keys: [APIKeyRecord]
-            do {
-                keys = try await APIKeyRepository(store: store).list()
-            } catch {
-                await store.close()
-                throw error
-            }
-            await store.close()
+            let keys = try await storage.withStore(configuration, logger: logger) { store in try await APIKeyRepository(store: store).list() }
             switch format {
             case .json: print(KeyListing.json(keys))
             case .table: print(KeyListing.table(keys, defaultRPM: configuration.limits.defaultRPM), terminator: "")
@@ -101,15 +88,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
             let configuration = try storage.loadConfiguration()
-            let store = try await storage.openStore(configuration, logger: logger)
-            let record: APIKeyRecord?
-            do {
-                record = try await APIKeyRepository(store: store).revoke(id: id)
-            } catch {
-                await store.close()
-                throw error
-            }
-            await store.close()
+            let record = try await storage.withStore(configuration, logger: logger) { store in try await APIKeyRepository(store: store).revoke(id: id) }
             guard let record else { throw ValidationError("no key has the id \(id); `holysheep keys list` shows the ids") }
             print("Revoked key \(record.id) (label \"\(record.label)\").")
         }

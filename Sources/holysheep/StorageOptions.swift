@@ -27,9 +27,18 @@ struct StorageOptions: ParsableArguments {
         return configuration
     }
 
-    func openStore(_ configuration: GatewayConfiguration, logger: Logger) async throws -> SQLStore {
+    /// Opens the storage, runs `body` with it, and closes it however `body` ends.
+    func withStore<R>(_ configuration: GatewayConfiguration, logger: Logger, _ body: (SQLStore) async throws -> R) async throws -> R {
         guard let url = StorageURL(configuration.storage.url) else { throw ValidationError("invalid storage URL \(configuration.storage.url)") }
-        return try await SQLStore.open(url, logger: logger)
+        let store = try await SQLStore.open(url, logger: logger)
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 }
 
