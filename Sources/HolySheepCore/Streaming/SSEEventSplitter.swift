@@ -71,11 +71,15 @@ public struct SSEEventSplitter: Sendable {
 public enum SSEEvent {
     /// The payload of the event's `data:` lines, or nil when it has none.
     public static func data(of event: UnsafeRawBufferPointer) -> [UInt8]? {
-        field("data", of: event).map { Array($0.utf8) }
+        fieldBytes("data", of: event)
     }
 
-    /// The value of a field (`event`, `data`, `id`) in one event; several lines of it join with `\n`.
+    /// The value of a field (`event`, `data`, `id`) in one event, as text; several lines of it join with `\n`.
     public static func field(_ name: String, of event: UnsafeRawBufferPointer) -> String? {
+        fieldBytes(name, of: event).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func fieldBytes(_ name: String, of event: UnsafeRawBufferPointer) -> [UInt8]? {
         let bytes = Array(name.utf8)
         var result: [UInt8]? = nil
         var lineStart = 0
@@ -100,6 +104,6 @@ public enum SSEEvent {
             if lineStart < count, event[lineStart] == UInt8(ascii: "\r") { lineStart += 1 }
             if lineStart < count, event[lineStart] == UInt8(ascii: "\n") { lineStart += 1 }
         }
-        return result.map { String(decoding: $0, as: UTF8.self) }
+        return result
     }
 }
