@@ -443,19 +443,23 @@ def test_claude_json_schema_mode_answers_through_the_forced_json_response_tool(t
     assert (choice_sent.get("type"), choice_sent.get("name")) == ("tool", JSON_RESPONSE_TOOL), f"tool_choice sent: {choice_sent!r}"
 
 
+# One user turn asking about two images: a data URL and an https URL.
+IMAGE_QUESTION = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "What is in these images?"},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_1X1}"}},
+            {"type": "image_url", "image_url": {"url": IMAGE_URL}},
+        ],
+    }
+]
+
+
 def test_claude_gets_images_as_base64_and_url_image_blocks(tx: Translated) -> None:
     tx.openai().chat.completions.create(
         model=CLAUDE,
-        messages=[
-            {
-                "role": "user",
-                "content": [
-                    {"type": "text", "text": "What is in these images?"},
-                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_1X1}"}},
-                    {"type": "image_url", "image_url": {"url": IMAGE_URL}},
-                ],
-            }
-        ],
+        messages=IMAGE_QUESTION,
     )
 
     content = blocks(tx.last_upstream_call(CLAUDE).json["messages"][0]["content"])
@@ -573,16 +577,7 @@ def test_gemini_json_schema_mode_sends_the_response_schema(tx: Translated) -> No
 def test_gemini_gets_images_as_inline_data_and_file_data(tx: Translated) -> None:
     tx.openai().chat.completions.create(
         model=GEMINI,
-        messages=[
-            {
-                "role": "user",
-                "content": [
-                    {"type": "text", "text": "What is in these images?"},
-                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_1X1}"}},
-                    {"type": "image_url", "image_url": {"url": IMAGE_URL}},
-                ],
-            }
-        ],
+        messages=IMAGE_QUESTION,
     )
 
     parts = gemini_parts(tx.last_upstream_call(GEMINI).json["contents"][0])
