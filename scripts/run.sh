@@ -13,8 +13,9 @@ cd "$ROOT"
 if [[ -d /opt/swift/usr/bin && ":$PATH:" != *":/opt/swift/usr/bin:"* ]]; then PATH="$PATH:/opt/swift/usr/bin"; fi
 
 echo "== building holysheep (release; the first build takes several minutes)" >&2
-swift build -c release --product holysheep >&2
-BIN=$(swift build -c release --show-bin-path)/holysheep
+# The release build has its own scratch folder (as bench/run.sh), so it never invalidates the debug build's.
+swift build -c release --product holysheep --scratch-path "$ROOT/.build-release" >&2
+BIN=$ROOT/.build-release/release/holysheep
 
 mkdir -p var
 cd var
