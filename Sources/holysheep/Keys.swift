@@ -20,6 +20,9 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(help: "Owner of the key (a person or team).") var owner: String?
         @Option(help: "Credits (CNY) to book on the new key at once, on top of the sign-up grant.") var credits: String?
+        @Option(help: "Most the key may spend per calendar month (UTC), in CNY.") var monthlyBudget: String?
+        @Option(help: "When the key stops working: a date (2026-12-31, UTC midnight) or an ISO 8601 time.") var expires: String?
+        @Option(help: "Video jobs the key may have running at once (default: unlimited); more are queued.") var videoConcurrency: Int?
 
         func run() async throws {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
@@ -34,6 +37,23 @@ struct Keys: AsyncParsableCommand {
                     throw ValidationError("unknown model(s) \(unknown.joined(separator: ", ")); the models are \(configuration.models.map(\.name).joined(separator: ", "))")
                 }
             }
+            if let videoConcurrency, videoConcurrency < 1 { throw ValidationError("--video-concurrency must be at least 1") }
+            let budget = try monthlyBudget.map { text throws -> Decimal in
+                guard let amount = Decimal(exactly: text), amount > 0 else {
+                    throw ValidationError("--monthly-budget must be a positive number of yuan such as 300, got \(text)")
+                }
+                return amount
+            }
+            let expiry = try expires.map { text throws -> Date in
+                if let date = ISO8601DateFormatter().date(from: text) { return date }
+                let day = ISO8601DateFormatter()
+                day.formatOptions = [.withFullDate]
+                guard let date = day.date(from: text) else {
+                    throw ValidationError("--expires must be a date such as 2026-12-31 or a time such as 2026-12-31T18:00:00Z, got \(text)")
+                }
+                return date
+            }
+            if let expiry, expiry <= Date() { throw ValidationError("--expires is in the past: \(expires ?? "")") }
             var initialCredits: Money?
             if let credits {
                 guard let amount = Decimal(exactly: credits), amount > 0 else {
@@ -43,7 +63,9 @@ struct Keys: AsyncParsableCommand {
             }
             try await storage.withStore(configuration, logger: logger) { store in
                 let (record, secret) = try await APIKeyRepository(store: store).create(
-                    .init(label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm, tpm: tpm))
+                    .init(
+                        label: label, owner: owner, sandbox: sandbox, models: modelList, rpm: rpm, tpm: tpm, expiresAt: expiry, monthlyBudgetCNY: budget,
+                        videoConcurrency: videoConcurrency))
                 let ledger = LedgerRepository(store: store)
                 let grant = Money(exactly: configuration.billing.signupGrantCNY, .cny)
                 if grant.micros > 0 {

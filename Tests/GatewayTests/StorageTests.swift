@@ -92,7 +92,7 @@ import Testing
     func usageRecorder_writesBatchesAndNeverTheSameCallTwice(engine: SQLStore.Engine) async throws {
         let store = try await TestStorage.open(engine)
         defer { Task { await store.close() } }
-        let recorder = UsageRecorder(store: store, logger: TestStorage.logger)
+        let recorder = UsageRecorder(store: store, credits: CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger), logger: TestStorage.logger)
         func record(_ id: String, tokens: Int) -> UsageRecord {
             UsageRecord(
                 requestID: id, keyID: "key_x", model: "gpt-4.1", deployment: "fake/gpt-4.1", provider: "fake", endpoint: "chat.completions",
@@ -122,7 +122,7 @@ import Testing
 
     @Test func usageRecorder_keepsRecordsWhileStorageIsDown() async throws {
         let store = try await TestStorage.open(.sqlite)
-        let recorder = UsageRecorder(store: store, logger: TestStorage.logger)
+        let recorder = UsageRecorder(store: store, credits: CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger), logger: TestStorage.logger)
         await store.close()  // storage gone
         recorder.record(
             UsageRecord(

@@ -20,8 +20,15 @@ public struct APIKeyRepository: Sendable {
         public var rpm: Int? = nil
         public var tpm: Int? = nil
         public var expiresAt: Date? = nil
+        public var monthlyBudgetCNY: Decimal? = nil
+        public var videoConcurrency: Int? = nil
 
-        public init(label: String, owner: String? = nil, sandbox: Bool = false, models: [String]? = nil, rpm: Int? = nil, tpm: Int? = nil, expiresAt: Date? = nil) {
+        public init(
+            label: String, owner: String? = nil, sandbox: Bool = false, models: [String]? = nil, rpm: Int? = nil, tpm: Int? = nil, expiresAt: Date? = nil,
+            monthlyBudgetCNY: Decimal? = nil, videoConcurrency: Int? = nil
+        ) {
+            self.monthlyBudgetCNY = monthlyBudgetCNY
+            self.videoConcurrency = videoConcurrency
             self.label = label
             self.owner = owner
             self.sandbox = sandbox
@@ -41,7 +48,8 @@ public struct APIKeyRepository: Sendable {
             let revision = try await Self.nextRevision(database)
             let record = APIKeyRecord(
                 id: id, digest: secret.digest, prefix: secret.displayPrefix, label: new.label, owner: new.owner, sandbox: new.sandbox,
-                models: new.models, rpm: new.rpm, tpm: new.tpm, videoConcurrency: nil, monthlyBudgetCNY: nil, expiresAt: new.expiresAt,
+                models: new.models, rpm: new.rpm, tpm: new.tpm, videoConcurrency: new.videoConcurrency, monthlyBudgetCNY: new.monthlyBudgetCNY,
+                expiresAt: new.expiresAt,
                 revoked: false, revokedAt: nil, createdAt: now, revision: revision)
             try await database.insert(into: "api_keys").model(Row(record), nilEncodingStrategy: .asNil).run()
             return record

@@ -13,8 +13,13 @@ public struct LedgerEntry: Sendable, Equatable {
         case redemption
         /// A call's price, settled (negative).
         case charge
-        /// Credits given back (positive).
+        /// Credits given back by the operator (positive).
         case refund
+        /// Credits set aside for a long call in flight (a video job), negative; undone by a `release` when the job
+        /// ends. (Chat calls last seconds: their holds live in memory only, see ``CreditBook``.)
+        case hold
+        /// A hold given back when its job ended (positive, the hold's amount).
+        case release
     }
 
     public let id: String
@@ -25,4 +30,8 @@ public struct LedgerEntry: Sendable, Equatable {
     /// The payment or code reference (top-ups, redemptions), or the request id (charges, refunds).
     public let reference: String?
     public let createdAt: Date
+
+    static func newID() -> String {
+        "le_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
 }

@@ -12,20 +12,30 @@ public struct LedgerRepository: Sendable {
         self.store = store
     }
 
-    /// Appends an entry. Returns nil when an entry of this kind with this reference already exists (nothing is
-    /// booked twice).
+    /// Appends an entry and applies it to the key's account (balance, month's spend) in the same transaction.
+    /// Returns nil when an entry of this kind with this reference already exists (nothing is booked twice).
     @discardableResult
     public func append(keyID: String, kind: LedgerEntry.Kind, amount: Money, reference: String?) async throws -> LedgerEntry? {
         precondition(amount.currency == .cny, "the ledger is kept in CNY")
         let entry = LedgerEntry(
-            id: "le_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(), keyID: keyID, kind: kind, amount: amount,
-            reference: reference, createdAt: Clock.date(unixMilliseconds: Clock.unixMilliseconds()))
-        let inserted = try await store.database.insert(into: "ledger_entries")
+            id: LedgerEntry.newID(), keyID: keyID, kind: kind, amount: amount, reference: reference,
+            createdAt: Clock.date(unixMilliseconds: Clock.unixMilliseconds()))
+        let booked = try await store.transaction { database in try await Self.append(entry, on: database) }
+        return booked ? entry : nil
+    }
+
+    /// Appends `entry` inside the caller's transaction; false when its `(kind, reference)` is already booked.
+    static func append(_ entry: LedgerEntry, on database: any SQLDatabase) async throws -> Bool {
+        let inserted = try await database.insert(into: "ledger_entries")
             .model(Row(entry), nilEncodingStrategy: .asNil)
             .ignoringConflicts(with: ["kind", "dedupe_reference"])
             .returning("id")
             .first()
-        return inserted == nil ? nil : entry
+        guard inserted != nil else { return false }
+        try await CreditAccountStore.apply(
+            database, keyID: entry.keyID, delta: entry.amount.micros, spent: entry.kind == .charge ? -entry.amount.micros : 0,
+            month: CreditAccountStore.month(of: entry.createdAt))
+        return true
     }
 
     /// The key's balance: the exact sum of its entries.

@@ -14,6 +14,8 @@ struct ChatService: Sendable {
     let usage: UsageRecorder
     let metrics: GatewayMetrics
     let limiter: RateLimiter
+    let credits: CreditBook
+    let billing: GatewayConfiguration.Billing
     let maxBodyBytes: Int
     /// `logging.access_log`: one line per call, metadata only.
     let accessLog: Logger?
@@ -49,6 +51,11 @@ struct ChatService: Sendable {
             let estimate = body.readableBytes / 4 + (inspection.maxTokens ?? RateLimiter.defaultCompletionEstimate)
             try limiter.reserveTokens(estimate, for: context.apiKey)
             meter.tokenReservation = (estimate, context.apiKey)
+            meter.prices = (model.configuration.price, model.configuration.officialPrice ?? model.configuration.price)
+            let maximum = model.configuration.price.maximumChatUSD(requestBytes: body.readableBytes, maxTokens: inspection.maxTokens)
+            meter.hold = try await credits.hold(
+                Money(exactly: maximum * billing.platformRate, .cny), for: context.apiKey,
+                purpose: "a call to \(inspection.model) with \(inspection.maxTokens.map { "max_tokens \($0)" } ?? "no max_tokens (\(Price.defaultCompletionAllowance) assumed)") and a \(body.readableBytes)-byte request")
             let call = ChatCall(
                 body: body, inspection: inspection, requestID: context.requestID, model: inspection.model, created: Int(Date().timeIntervalSince1970))
             let outcome = try await dispatcher.dispatch(call, model: model, trace: &trace)
@@ -168,6 +175,18 @@ struct ChatService: Sendable {
             let used = (meter.usage?.promptTokens ?? 0) + (meter.usage?.completionTokens ?? 0)
             limiter.settleTokens(reserved: reserved, used: used, for: key)
         }
+        // A call is charged for what it used when it succeeded or the client cut it short (the provider billed
+        // the tokens it generated); a failed call costs nothing. Never more than its hold.
+        var list = Money.zero(.usd)
+        var official = Money.zero(.usd)
+        var chargeable = Money.zero(.cny)
+        if let usage = meter.usage, let (price, officialPrice) = meter.prices {
+            let usd = price.usd(for: usage)
+            list = Money(exactly: usd, .usd)
+            official = Money(exactly: officialPrice.usd(for: usage), .usd)
+            if status == 200 || status == 499 { chargeable = Money(exactly: usd * billing.platformRate, .cny) }
+        }
+        let cost = Money(micros: meter.hold.map { credits.settle($0, cost: chargeable.micros) } ?? 0, .cny)
         let latency = ContinuousClock.now - meter.started
         let model = meter.model ?? ""
         usage.record(
@@ -175,7 +194,7 @@ struct ChatService: Sendable {
                 requestID: meter.requestID, keyID: meter.keyID, model: model, deployment: meter.route?.label,
                 provider: meter.route?.provider.configuration.name, endpoint: meter.endpoint, status: status, stream: meter.stream,
                 usage: meter.usage, latency: latency, upstreamLatency: meter.upstreamLatency, attempts: meter.attempts,
-                usageEstimated: meter.usageEstimated))
+                usageEstimated: meter.usageEstimated, cost: cost, listUSD: list, officialUSD: official))
         metrics.request(model: model, deployment: meter.route?.label, status: status)
         if let upstream = meter.upstreamLatency, !meter.stream, let timer = meter.addedLatency {
             timer.recordNanoseconds(max(0, (latency - upstream).nanoseconds))
@@ -215,6 +234,10 @@ struct CallMeter: Sendable {
     var usageEstimated = false
     /// Tokens reserved against the key's TPM, settled with the real usage when the call is recorded.
     var tokenReservation: (Int, APIKeyRecord)?
+    /// The model's price and official price, once routed.
+    var prices: (Price, Price)?
+    /// The call's pre-authorisation (nil for sandbox keys and calls refused before it).
+    var hold: CreditBook.Hold?
 
     mutating func apply(_ trace: ChatDispatcher.Trace) {
         route = trace.lastRoute

@@ -62,9 +62,10 @@ public final class GatewayServer: Sendable {
         clientConfiguration.redirectConfiguration = .disallow
         // One event loop group for the server and the upstream client: no thread hops between the two legs.
         let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: clientConfiguration)
+        let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
         return GatewayServer(
-            configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, logger: logger), httpClient: httpClient,
-            logger: logger)
+            configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
+            httpClient: httpClient, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.
@@ -117,12 +118,12 @@ public final class GatewayServer: Sendable {
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
         let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: httpClient, logger: logger), logger: logger)
         let chat = ChatService(
-            router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter,
-            maxBodyBytes: configuration.limits.maxBodyBytes,
+            router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter, credits: usage.credits,
+            billing: configuration.billing, maxBodyBytes: configuration.limits.maxBodyBytes,
             accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil)
         api.addRoutes(ChatCompletionsController(service: chat).endpoints)
         api.addRoutes(MessagesController(service: chat).endpoints)
-        api.addRoutes(BalanceController(ledger: LedgerRepository(store: store)).endpoints)
+        api.addRoutes(BalanceController(ledger: LedgerRepository(store: store), credits: usage.credits).endpoints)
 
         return Application(
             router: router,

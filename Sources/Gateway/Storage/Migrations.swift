@@ -86,6 +86,72 @@ enum Migrations {
                 """,
                 "CREATE INDEX ledger_entries_key_time ON ledger_entries (key_id, created_at)",
             ]),
+        Migration(
+            version: 4, name: "credit accounts, leases, codes and usage rollups",
+            statements: [
+                // A key's balance (= the sum of its ledger entries, kept in the same transaction as every append) and
+                // its spend in the current month; `revision` tells instances which accounts changed since they looked.
+                """
+                CREATE TABLE credit_accounts (
+                    key_id TEXT PRIMARY KEY,
+                    balance_micros BIGINT NOT NULL,
+                    month TEXT NOT NULL,
+                    month_spent_micros BIGINT NOT NULL,
+                    revision BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX credit_accounts_revision ON credit_accounts (revision)",
+                "INSERT INTO counters (name, value) VALUES ('credit_accounts_revision', 1)",
+                """
+                INSERT INTO credit_accounts (key_id, balance_micros, month, month_spent_micros, revision)
+                SELECT key_id, SUM(amount_micros), '', 0, 1 FROM ledger_entries GROUP BY key_id
+                """,
+                // The slice of a key's balance an instance may spend without asking storage; see CreditBook.
+                """
+                CREATE TABLE credit_leases (
+                    key_id TEXT NOT NULL,
+                    instance_id TEXT NOT NULL,
+                    amount_micros BIGINT NOT NULL,
+                    heartbeat_at BIGINT NOT NULL,
+                    PRIMARY KEY (key_id, instance_id)
+                )
+                """,
+                """
+                CREATE TABLE redemption_codes (
+                    digest TEXT PRIMARY KEY,
+                    prefix TEXT NOT NULL,
+                    amount_micros BIGINT NOT NULL,
+                    batch TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    redeemed_by TEXT,
+                    redeemed_at BIGINT
+                )
+                """,
+                "ALTER TABLE usage_records ADD COLUMN cost_micros BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE usage_records ADD COLUMN list_usd_micros BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE usage_records ADD COLUMN official_usd_micros BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE usage_records ADD COLUMN video_seconds BIGINT NOT NULL DEFAULT 0",
+                // Daily totals per key and model, kept in the transaction that writes the usage rows: reports read
+                // these, never the raw rows, so they stay fast however many calls there were.
+                """
+                CREATE TABLE usage_daily (
+                    key_id TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    requests BIGINT NOT NULL,
+                    failed BIGINT NOT NULL,
+                    prompt_tokens BIGINT NOT NULL,
+                    completion_tokens BIGINT NOT NULL,
+                    cached_tokens BIGINT NOT NULL,
+                    video_seconds BIGINT NOT NULL,
+                    cost_micros BIGINT NOT NULL,
+                    list_usd_micros BIGINT NOT NULL,
+                    official_usd_micros BIGINT NOT NULL,
+                    PRIMARY KEY (key_id, day, model)
+                )
+                """,
+                "CREATE INDEX usage_daily_day ON usage_daily (day, key_id)",
+            ]),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory lock taken first

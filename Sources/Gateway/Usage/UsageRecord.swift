@@ -21,13 +21,25 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var attempts: Int
     /// True when the upstream never reported usage (a stream cut short) and the tokens are the gateway's estimate.
     public var usage_estimated: Bool
+    /// CNY charged to the key, micro-yuan (0 for sandbox keys and failed calls); booked as a ledger charge with the
+    /// request id as reference, in the same transaction as this row.
+    public var cost_micros: Int64
+    /// The call's list price in USD micro-dollars (sandbox calls too): what reports convert at the market rate.
+    public var list_usd_micros: Int64
+    /// The same usage at the model's official provider price, USD micro-dollars.
+    public var official_usd_micros: Int64
+    public var video_seconds: Int64
     public var created_at: Int64
 
     public init(
         requestID: String, keyID: String, model: String, deployment: String?, provider: String?, endpoint: String, status: Int,
         stream: Bool, usage: TokenUsage?, latency: Duration, upstreamLatency: Duration?, attempts: Int = 0, usageEstimated: Bool = false,
-        createdAt: Date = Date()
+        cost: Money = .zero(.cny), listUSD: Money = .zero(.usd), officialUSD: Money = .zero(.usd), videoSeconds: Int64 = 0, createdAt: Date = Date()
     ) {
+        cost_micros = cost.micros
+        list_usd_micros = listUSD.micros
+        official_usd_micros = officialUSD.micros
+        video_seconds = videoSeconds
         self.attempts = attempts
         usage_estimated = usageEstimated
         request_id = requestID

@@ -3,12 +3,14 @@ import ServiceLifecycle
 import SQLKit
 import Synchronization
 
-/// Collects usage records from the request path and writes them to storage in batches, off that path.
+/// Collects usage records (with their charges) from the request path and writes them to storage in batches, off
+/// that path, then lets the ``CreditBook`` sync with storage.
 ///
 /// ``record(_:)`` only appends to an in-memory buffer. As a `Service`, the recorder flushes every
-/// ``flushInterval`` (or sooner when ``batchSize`` records wait), and once more after graceful shutdown began,
-/// so SIGTERM loses nothing. Inserts are keyed by request id and ignore duplicates: a batch retried after a
-/// failure is never written twice. If storage is down, records stay buffered (up to ``capacity``) and are retried.
+/// ``flushInterval`` (sooner when the credit book rings for a lease), and once more after graceful shutdown began,
+/// so SIGTERM loses nothing. A batch is one transaction (``UsageBatchWriter``): usage rows, ledger charges,
+/// accounts, leases and rollups together; records already stored are skipped, so a batch retried after a failure
+/// is never counted twice. If storage is down, records stay buffered (up to ``capacity``) and are retried.
 public final class UsageRecorder: Service, Sendable {
     public static let batchSize = 500
     public static let capacity = 1_000_000
@@ -18,9 +20,11 @@ public final class UsageRecorder: Service, Sendable {
     private let flushInterval: Duration
     private let logger: Logger
     private let dropped = Atomic<Int>(0)
+    let credits: CreditBook
 
-    public init(store: SQLStore, flushInterval: Duration = .milliseconds(200), logger: Logger) {
+    public init(store: SQLStore, credits: CreditBook, flushInterval: Duration = .milliseconds(200), logger: Logger) {
         self.store = store
+        self.credits = credits
         self.flushInterval = flushInterval
         self.logger = logger
     }
@@ -40,14 +44,17 @@ public final class UsageRecorder: Service, Sendable {
     public var pendingCount: Int { buffer.withLock { $0.count } }
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await credits.sync()
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: self.flushInterval)
+                await self.credits.doorbell.wait(upTo: self.flushInterval)
                 await self.flush()
+                await self.credits.sync()
             }
         }
-        // Graceful shutdown: the HTTP server has drained by now (it stops first); write what is left.
+        // Graceful shutdown: the HTTP server has drained by now (it stops first); write what is left, give leases back.
         await flush(retries: 5)
+        await credits.close()
     }
 
     /// Writes everything buffered, in batches.
@@ -61,7 +68,11 @@ public final class UsageRecorder: Service, Sendable {
             }
             guard !batch.isEmpty else { break }
             do {
-                try await store.database.insert(into: "usage_records").models(batch, nilEncodingStrategy: .asNil).ignoringConflicts(with: ["request_id"]).run()
+                let instanceID = credits.instanceID
+                let charged = try await store.transaction { database in
+                    try await UsageBatchWriter.write(batch, instanceID: instanceID, on: database)
+                }
+                credits.flushed(charged)
             } catch {
                 buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
                 logger.error("could not write usage records; they stay buffered and will be retried", metadata: [

@@ -52,17 +52,23 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var name: String
     public var kind: ModelKind
     public var price: Price
+    /// The model's price at its official provider (USD), what reports compare against; nil: the same as `price`.
+    public var officialPrice: Price?
     public var deployments: [Deployment]
     /// Retries and timeouts for this model; nil means the `routing:` defaults.
     public var retry: RetryPolicy?
 
-    public init(name: String, kind: ModelKind, price: Price, deployments: [Deployment], retry: RetryPolicy? = nil) {
+    public init(name: String, kind: ModelKind, price: Price, officialPrice: Price? = nil, deployments: [Deployment], retry: RetryPolicy? = nil) {
         self.name = name
         self.kind = kind
         self.price = price
+        self.officialPrice = officialPrice
         self.deployments = deployments
         self.retry = retry
     }
+
+    /// The fields a model entry may have in YAML.
+    public static let yamlFields = ["name", "kind", "price", "official_price", "deployments", "routing"]
 }
 
 extension ProviderConfiguration {
@@ -78,19 +84,24 @@ extension ProviderConfiguration {
 }
 
 extension ModelConfiguration {
-    /// The guide's models at the guide's list prices (SPEC §2, §3).
+    /// The guide's models at the guide's list prices (SPEC §2, §3). `officialPrice` is each model's price at its
+    /// own provider as published on the provider's pricing page (late 2025): what reports compare against.
     public static let defaults: [ModelConfiguration] = [
         .init(
             name: "deepseek-v3.2", kind: .chat, price: Price(inputPerMTok: Decimal(string: "0.42"), outputPerMTok: Decimal(string: "0.42")),
+            officialPrice: Price(inputPerMTok: Decimal(string: "0.28"), outputPerMTok: Decimal(string: "0.42"), cachedInputPerMTok: Decimal(string: "0.028")),
             deployments: [.init(provider: "deepseek", model: "deepseek-chat")]),
         .init(
             name: "gemini-2.5-flash", kind: .chat, price: Price(inputPerMTok: Decimal(string: "2.50"), outputPerMTok: Decimal(string: "2.50")),
+            officialPrice: Price(inputPerMTok: Decimal(string: "0.30"), outputPerMTok: Decimal(string: "2.50"), cachedInputPerMTok: Decimal(string: "0.03")),
             deployments: [.init(provider: "google", model: "gemini-2.5-flash")]),
         .init(
             name: "claude-sonnet-4.5", kind: .chat, price: Price(inputPerMTok: 15, outputPerMTok: 15),
+            officialPrice: Price(inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: Decimal(string: "0.30")),
             deployments: [.init(provider: "anthropic", model: "claude-sonnet-4-5")]),
         .init(
             name: "gpt-4.1", kind: .chat, price: Price(inputPerMTok: 8, outputPerMTok: 8),
+            officialPrice: Price(inputPerMTok: 2, outputPerMTok: 8, cachedInputPerMTok: Decimal(string: "0.50")),
             deployments: [.init(provider: "openai", model: "gpt-4.1")]),
         .init(
             name: "video-gen-2.1", kind: .video, price: Price(perSecond: Decimal(string: "0.05")),

@@ -45,7 +45,8 @@ extension GatewayConfiguration {
         if let artifacts = try fields["artifacts"]?.mapping(known: ["path"]), let path = artifacts["path"] {
             configuration.artifacts.path = try path.nonEmptyString()
         }
-        if let billing = try fields["billing"]?.mapping(known: ["platform_rate", "market_rate", "signup_grant_cny"]) {
+        if let billing = try fields["billing"]?.mapping(known: ["platform_rate", "market_rate", "signup_grant_cny", "lease_slice_cny"]) {
+            if let slice = billing["lease_slice_cny"] { configuration.billing.leaseSliceCNY = try slice.decimal(positive: true) }
             if let rate = billing["platform_rate"] { configuration.billing.platformRate = try rate.decimal(positive: true) }
             if let rate = billing["market_rate"] { configuration.billing.marketRate = try rate.decimal(positive: true) }
             if let grant = billing["signup_grant_cny"] { configuration.billing.signupGrantCNY = try grant.decimal() }
@@ -137,26 +138,14 @@ extension GatewayConfiguration {
     }
 
     private static func parseModel(_ node: ConfigNode, defaultRetry: RetryPolicy) throws(ConfigurationError) -> ModelConfiguration {
-        let fields = try node.mapping(known: ["name", "kind", "price", "deployments", "routing"])
+        let fields = try node.mapping(known: ModelConfiguration.yamlFields)
         guard let name = fields["name"] else { throw node.fail("a model needs a `name`") }
         let kind = try fields["kind"]?.oneOf(ModelKind.self) ?? .chat
-        var price = Price()
-        if let priceNode = fields["price"] {
-            let priceFields = try priceNode.mapping(known: ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "per_second"])
-            price.inputPerMTok = try priceFields["input_per_mtok"]?.decimal()
-            price.outputPerMTok = try priceFields["output_per_mtok"]?.decimal()
-            price.cachedInputPerMTok = try priceFields["cached_input_per_mtok"]?.decimal()
-            price.perSecond = try priceFields["per_second"]?.decimal()
-            switch kind {
-            case .chat where price.inputPerMTok == nil || price.outputPerMTok == nil:
-                throw priceNode.fail("a chat model's price needs `input_per_mtok` and `output_per_mtok` (USD per million tokens)")
-            case .video where price.perSecond == nil:
-                throw priceNode.fail("a video model's price needs `per_second` (USD per second of video)")
-            default: break
-            }
-        } else {
+        guard let priceNode = fields["price"] else {
             throw node.fail("the model needs a `price` (never a silent default): for chat `{ input_per_mtok: 1, output_per_mtok: 2 }`, for video `{ per_second: 0.05 }`")
         }
+        let price = try parsePrice(priceNode, kind: kind)
+        let officialPrice = try fields["official_price"].map { node throws(ConfigurationError) in try parsePrice(node, kind: kind) }
         guard let deploymentsNode = fields["deployments"] else { throw node.fail("the model needs at least one entry in `deployments`") }
         let deployments = try deploymentsNode.sequence().map(parseDeployment)
         guard !deployments.isEmpty else { throw deploymentsNode.fail("the model needs at least one deployment") }
@@ -164,7 +153,27 @@ extension GatewayConfiguration {
         if let routing = try fields["routing"]?.mapping(known: ["retries", "backoff_base_ms", "backoff_max_ms", "max_retry_after_seconds", "timeouts"]) {
             retry = try parseRetry(routing, base: defaultRetry)
         }
-        return ModelConfiguration(name: try name.nonEmptyString(), kind: kind, price: price, deployments: deployments, retry: retry)
+        return ModelConfiguration(
+            name: try name.nonEmptyString(), kind: kind, price: price, officialPrice: officialPrice, deployments: deployments, retry: retry)
+    }
+
+    private static func parsePrice(_ node: ConfigNode, kind: ModelKind) throws(ConfigurationError) -> Price {
+        let fields = try node.mapping(known: ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "per_second", "per_second_by_resolution"])
+        var price = Price()
+        price.inputPerMTok = try fields["input_per_mtok"]?.decimal()
+        price.outputPerMTok = try fields["output_per_mtok"]?.decimal()
+        price.cachedInputPerMTok = try fields["cached_input_per_mtok"]?.decimal()
+        price.perSecond = try fields["per_second"]?.decimal()
+        if let byResolution = try fields["per_second_by_resolution"]?.mapping(known: Price.videoResolutions) {
+            for (resolution, value) in byResolution { price.perSecondByResolution[resolution] = try value.decimal() }
+        }
+        switch kind {
+        case .chat where price.inputPerMTok == nil || price.outputPerMTok == nil:
+            throw node.fail("a chat model's price needs `input_per_mtok` and `output_per_mtok` (USD per million tokens)")
+        case .video where price.perSecond == nil && price.perSecondByResolution.isEmpty:
+            throw node.fail("a video model's price needs `per_second` (USD per second of video) or `per_second_by_resolution` (720p, 1080p, 4k)")
+        default: return price
+        }
     }
 
     private static func parseDeployment(_ node: ConfigNode) throws(ConfigurationError) -> Deployment {
@@ -191,7 +200,7 @@ extension GatewayConfiguration {
         for (modelIndex, model) in configuration.models.enumerated() {
             for (deploymentIndex, deployment) in model.deployments.enumerated() {
                 let entry = try entries.map { modelEntry throws(ConfigurationError) -> ConfigNode in
-                    let deployments = try modelEntry[modelIndex].mapping(known: ["name", "kind", "price", "deployments", "routing"])["deployments"]!
+                    let deployments = try modelEntry[modelIndex].mapping(known: ModelConfiguration.yamlFields)["deployments"]!
                     return try deployments.sequence()[deploymentIndex]
                 }
                 func fail(_ problem: String) -> ConfigurationError {

@@ -27,6 +27,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var marketRate = Decimal(string: "7.3")!
         /// `billing.signup_grant_cny`: free credits granted to a new key, default 10.
         public var signupGrantCNY: Decimal = 10
+        /// `billing.lease_slice_cny`: the least credit an instance leases from a key's balance to spend from memory,
+        /// default 10 (see the README's "Credits across instances").
+        public var leaseSliceCNY: Decimal = 10
     }
 
     public struct Limits: Sendable, Equatable {

@@ -10,12 +10,26 @@ public struct Price: Sendable, Equatable {
     /// Cached input tokens; when not configured they cost the input price.
     public var cachedInputPerMTok: Decimal?
     public var perSecond: Decimal?
+    /// Video prices per second by resolution (`720p`, `1080p`, `4k`); a resolution not listed costs `perSecond`.
+    public var perSecondByResolution: [String: Decimal] = [:]
 
-    public init(inputPerMTok: Decimal? = nil, outputPerMTok: Decimal? = nil, cachedInputPerMTok: Decimal? = nil, perSecond: Decimal? = nil) {
+    /// The resolutions a video price may name.
+    public static let videoResolutions = ["720p", "1080p", "4k"]
+
+    public init(
+        inputPerMTok: Decimal? = nil, outputPerMTok: Decimal? = nil, cachedInputPerMTok: Decimal? = nil, perSecond: Decimal? = nil,
+        perSecondByResolution: [String: Decimal] = [:]
+    ) {
         self.inputPerMTok = inputPerMTok
         self.outputPerMTok = outputPerMTok
         self.cachedInputPerMTok = cachedInputPerMTok
         self.perSecond = perSecond
+        self.perSecondByResolution = perSecondByResolution
+    }
+
+    /// USD per second of video at `resolution`; nil when this price names none for it (never a silent default).
+    public func perSecond(resolution: String) -> Decimal? {
+        perSecondByResolution[resolution] ?? perSecond
     }
 
     /// The effective cached-input price.

@@ -33,3 +33,15 @@ extension Price {
         return Charge(usdExact: usd, cny: Money(exactly: usd * platformRate, .cny))
     }
 }
+
+extension Price {
+    /// Completion tokens a chat hold allows for when the request sets no `max_tokens` / `max_completion_tokens`.
+    public static let defaultCompletionAllowance = 4096
+
+    /// The most a chat call is pre-authorised for (USD, exact): the prompt at one token per two bytes of request
+    /// body (more tokens than any tokenizer makes of text, in any language) at the input price, plus `maxTokens`
+    /// (default ``defaultCompletionAllowance``) at the output price. A call is never charged more than its hold.
+    public func maximumChatUSD(requestBytes: Int, maxTokens: Int?) -> Decimal {
+        usd(for: TokenUsage(promptTokens: (requestBytes + 1) / 2, completionTokens: maxTokens ?? Self.defaultCompletionAllowance))
+    }
+}
