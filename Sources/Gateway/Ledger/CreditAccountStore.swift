@@ -76,7 +76,7 @@ struct CreditAccountStore: Sendable {
     func renew(instanceID: String, targets: [String: Int64], ttl: Duration, now: Date = Date()) async throws -> [String: Lease] {
         let engine = store.engine
         let nowMillis = Clock.unixMilliseconds(now)
-        let liveAfter = nowMillis - Int64(ttl.components.seconds * 1000)
+        let liveAfter = nowMillis - ttl.components.seconds * 1000 - ttl.components.attoseconds / 1_000_000_000_000_000
         return try await store.transaction { database in
             var leases: [String: Lease] = [:]
             for (keyID, target) in targets.sorted(by: { $0.key < $1.key }) {  // one lock order: no deadlock between instances

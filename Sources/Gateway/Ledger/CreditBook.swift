@@ -12,7 +12,7 @@ import Synchronization
 /// PostgreSQL cannot spend the same credit twice. A settled charge stays in the lease until the flush writes it
 /// (usage row, ledger charge, account and lease in one transaction). A lease is sized to what is promised plus
 /// ``slice`` or ten rounds' worth of recent spend, and given back after a minute idle or at shutdown; a killed
-/// instance's lease stops counting after ``leaseTTL``.
+/// instance's lease stops counting after `leaseTTL`.
 ///
 /// **Bounds.** A key's balance never goes below zero by more than the holds in flight (a call is charged at most
 /// its hold). A `kill -9` loses the charges settled and not yet flushed — at most one flush interval of calls —
@@ -20,8 +20,8 @@ import Synchronization
 /// double charge. A hold that does not fit the lease waits for one renewal (one storage round trip, bounded by
 /// ``leaseWait``): that happens for a key's first call on an instance and when spend outruns the slice.
 public final class CreditBook: Sendable {
-    /// An instance's heartbeat must be this recent for its leases to count.
-    public static let leaseTTL: Duration = .seconds(10)
+    /// An instance's heartbeat must be this recent for its leases to count (default 10 s).
+    let leaseTTL: Duration
     /// The longest a call waits for a lease before it is refused.
     static let leaseWait: Duration = .seconds(2)
     /// Sync rounds without a hold after which a key's lease is given back (300 × 200 ms = 1 min).
@@ -49,8 +49,12 @@ public final class CreditBook: Sendable {
         let continuation: CheckedContinuation<Void, Never>
     }
 
-    public init(store: SQLStore, slice: Money, logger: Logger, instanceID: String = "inst_" + UUID().uuidString.prefix(13).lowercased()) {
+    public init(
+        store: SQLStore, slice: Money, logger: Logger, leaseTTL: Duration = .seconds(10),
+        instanceID: String = "inst_" + UUID().uuidString.prefix(13).lowercased()
+    ) {
         self.instanceID = instanceID
+        self.leaseTTL = leaseTTL
         self.slice = slice.micros
         accounts = AccountTable()
         storage = CreditAccountStore(store: store)
@@ -125,7 +129,7 @@ public final class CreditBook: Sendable {
         let targets = accounts.leaseTargets(slice: slice, waiting: waiting, idleRounds: Self.idleRoundsBeforeRelease)
         if !targets.isEmpty {
             do {
-                let leases = try await storage.renew(instanceID: instanceID, targets: targets, ttl: Self.leaseTTL, now: now)
+                let leases = try await storage.renew(instanceID: instanceID, targets: targets, ttl: leaseTTL, now: now)
                 for (keyID, lease) in leases {
                     accounts.updateIfPresent(keyID) { $0.renewed(lease) }
                 }

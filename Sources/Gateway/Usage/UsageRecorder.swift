@@ -53,8 +53,11 @@ public final class UsageRecorder: Service, Sendable {
             }
         }
         // Graceful shutdown: the HTTP server has drained by now (it stops first); write what is left, give leases back.
-        await flush(retries: 5)
-        await credits.close()
+        // Shielded from cancellation (storage calls give up when their task is cancelled): settled calls must land.
+        await Task.detached {
+            await self.flush(retries: 5)
+            await self.credits.close()
+        }.value
     }
 
     /// Writes everything buffered, in batches.
