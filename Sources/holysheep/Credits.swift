@@ -6,7 +6,7 @@ import HolySheepCore
 struct Credits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Book credits (CNY) on a key's append-only ledger and read balances.",
-        subcommands: [Topup.self, Balance.self])
+        subcommands: [Topup.self, Balance.self, Codes.self])
 
     struct Topup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -57,6 +57,38 @@ struct Credits: AsyncParsableCommand {
                     + "\(entry.amount.exactString.padding(toLength: 14, withPad: " ", startingAt: 0))  \(entry.reference ?? "")")
             }
             print("Balance of \(keyID): ¥\(balance.exactString)")
+        }
+    }
+}
+
+extension Credits {
+    struct Codes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prepaid redemption codes, redeemed by a key with POST /v1/credits/redeem.", subcommands: [Create.self])
+
+        struct Create: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create codes worth CNY each; prints one code per line (they are stored only as hashes and cannot be shown again).")
+
+            @OptionGroup var storage: StorageOptions
+            @Option(help: "How many codes (1–10000).") var count: Int
+            @Option(help: "What each code is worth, in CNY, e.g. 50.") var cny: String
+            @Option(help: "A name for the batch (default: the creation time).") var batch: String?
+
+            func run() async throws {
+                let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+                guard (1...10_000).contains(count) else { throw ValidationError("--count must be from 1 to 10000, got \(count)") }
+                guard let amount = Decimal(exactly: cny), amount > 0, Money(exactly: amount, .cny).decimal == amount else {
+                    throw ValidationError("--cny must be a positive number of yuan with at most 6 decimals such as 50, got \(cny)")
+                }
+                let configuration = try storage.loadConfiguration()
+                let name = batch ?? "batch-\(ISO8601DateFormatter().string(from: Date()))"
+                let codes = try await storage.withStore(configuration, logger: logger) { store in
+                    try await RedemptionCodeRepository(store: store).create(count: count, amount: Money(exactly: amount, .cny), batch: name)
+                }
+                FileHandle.standardError.write(Data("Created \(count) code(s) worth ¥\(Money(exactly: amount, .cny).centsString) each (batch \(name)):\n".utf8))
+                print(codes.joined(separator: "\n"))
+            }
         }
     }
 }

@@ -185,7 +185,8 @@ def test_balance_endpoint_shows_the_callers_ledger_sum_exactly(gateway: Gateway)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body == {
-        "object": "balance", "key_id": key.id, "currency": "CNY", "balance": "10.123456", "balance_micros": 10_123_456, "sandbox": False,
+        "object": "balance", "key_id": key.id, "currency": "CNY", "balance": "10.123456", "balance_micros": 10_123_456,
+        "held": "0", "held_micros": 0, "sandbox": False,
     }, body
     assert response.headers.get("x-ratelimit-limit-requests"), "a report is an answer to the key too"
     assert httpx.get(f"{gateway.url}/v1/balance", timeout=10).status_code == 401

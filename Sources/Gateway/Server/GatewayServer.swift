@@ -102,6 +102,8 @@ public final class GatewayServer: Sendable {
         routes.add("/v1/chat/completions", ["POST"])
         routes.add("/v1/messages", ["POST"])
         routes.add("/v1/balance", ["GET"])
+        routes.add("/v1/usage", ["GET"])
+        routes.add("/v1/credits/redeem", ["POST"])
         routes.add("/metrics", ["GET"])
         let errors = ErrorResponder(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes)
         let limiter = RateLimiter(defaultRPM: configuration.limits.defaultRPM, defaultTPM: configuration.limits.defaultTPM)
@@ -124,6 +126,8 @@ public final class GatewayServer: Sendable {
         api.addRoutes(ChatCompletionsController(service: chat).endpoints)
         api.addRoutes(MessagesController(service: chat).endpoints)
         api.addRoutes(BalanceController(ledger: LedgerRepository(store: store), credits: usage.credits).endpoints)
+        api.addRoutes(UsageController(reports: UsageReportRepository(store: store), billing: configuration.billing).endpoints)
+        api.addRoutes(RedemptionController(codes: RedemptionCodeRepository(store: store)).endpoints)
 
         return Application(
             router: router,
