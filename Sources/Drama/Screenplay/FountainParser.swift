@@ -2,10 +2,11 @@
 ///
 /// A paragraph is a run of lines between blank lines. The first paragraph is the title page if every line in it is
 /// `Key: value` or an indented continuation. Inside a paragraph:
-/// - sections, synopses, page breaks, centered text and `~` lyrics are recognised on any line;
+/// - sections, synopses, page breaks, centered text and `~` lyrics are recognised on any line, one element each;
 /// - a scene heading, a transition or a character cue must open the paragraph (or follow one of the above). A
-///   heading needn't have a blank line after it, so `INT. HOUSE - DAY` directly followed by action still reads;
-///   a cue must be followed by at least one line, else it is action;
+///   heading needn't have a blank line after it, so `INT. HOUSE - DAY` directly followed by action still reads,
+///   and neither does a `CUT TO:` right before a heading; a cue must be followed by at least one line, else it is
+///   action;
 /// - everything else is action, which keeps its line breaks and indentation.
 ///
 /// Notes are emitted as `note` elements right after the element they were written in.
@@ -31,7 +32,7 @@ struct FountainParser {
             let isContinuation = line.text.hasPrefix("\t") || line.text.hasPrefix("   ")
             if isContinuation, let last = fields.popLast() {
                 let value = line.text.trimmingWhitespace
-                let joined = last.rawValue.isEmpty ? value : last.rawValue + "\n" + value
+                let joined = last.value.isEmpty ? value : last.value + "\n" + value
                 fields.append(TitlePageField(key: last.key, value: joined, line: last.line))
             } else if let entry = FountainSyntax.titlePageEntry(line.text), !isContinuation {
                 fields.append(TitlePageField(key: entry.key, value: entry.value, line: line.number))
@@ -40,7 +41,7 @@ struct FountainParser {
             }
         }
         guard !fields.isEmpty else { return nil }
-        return fields.map { TitlePageField(key: $0.key, value: Emphasis.plain($0.rawValue), rawValue: $0.rawValue, line: $0.line) }
+        return fields.map { TitlePageField(key: $0.key, value: Emphasis.plain($0.value), rawValue: $0.value, line: $0.line) }
     }
 
     private static func element(_ note: ScriptSource.Note) -> ScreenplayElement {
@@ -75,31 +76,28 @@ struct FountainParser {
         var rest = lines
         while let line = rest.first {
             let text = line.text.trimmingWhitespace
-            var taken = 1
             if let (kind, content) = FountainSyntax.standalone(text) {
                 append(kind, content, rest.prefix(1))
-            } else if FountainSyntax.lyric(text) != nil {
-                let lyrics = rest.prefix { FountainSyntax.lyric($0.text.trimmingWhitespace) != nil }
-                append(.lyric, lyrics.compactMap { FountainSyntax.lyric($0.text.trimmingWhitespace) }.joined(separator: "\n"), lyrics)
-                taken = lyrics.count
             } else if let heading = FountainSyntax.sceneHeading(text) {
                 append(.sceneHeading, heading.text, rest.prefix(1), sceneNumber: heading.number)
-            } else if let transition = FountainSyntax.transition(text, standsAlone: rest.count == 1) {
+            } else if let transition = FountainSyntax.transition(text, standsAlone: Self.endsBlock(rest.dropFirst())) {
                 append(.transition, transition, rest.prefix(1))
             } else if rest.count > 1, let cue = FountainSyntax.cue(text) {
-                readSpeech(cue, rest)
-                return
+                rest = readSpeech(cue, rest)
+                continue
             } else {
-                let following = rest.dropFirst().prefix { line in
-                    let text = line.text.trimmingWhitespace
-                    return FountainSyntax.standalone(text) == nil && FountainSyntax.lyric(text) == nil
-                }
+                let following = rest.dropFirst().prefix { FountainSyntax.standalone($0.text.trimmingWhitespace) == nil }
                 let action = rest.prefix(1 + following.count)
                 append(.action, action.map(Self.actionText).joined(separator: "\n"), action)
-                taken = action.count
+                rest = rest.dropFirst(following.count)
             }
-            rest = rest.dropFirst(taken)
+            rest = rest.dropFirst()
         }
+    }
+
+    /// True when nothing follows in the paragraph or the next line is a scene heading.
+    private static func endsBlock(_ following: ArraySlice<Line>) -> Bool {
+        following.first.map { FountainSyntax.sceneHeading($0.text.trimmingWhitespace) != nil } ?? true
     }
 
     /// An action line keeps its indentation but loses a forcing `!`.
@@ -109,27 +107,38 @@ struct FountainParser {
         return String(indent + (body.hasPrefix("!") ? body.dropFirst() : body))
     }
 
-    /// A cue and the parentheticals and dialogue under it, up to the end of the paragraph.
-    private mutating func readSpeech(_ cue: FountainSyntax.Cue, _ lines: ArraySlice<Line>) {
+    /// Reads a cue and the parentheticals, dialogue and sung `~` lyrics under it, and returns the lines after the
+    /// speech, which ends with the paragraph or at a section, synopsis, page break or centered line.
+    private mutating func readSpeech(_ cue: FountainSyntax.Cue, _ lines: ArraySlice<Line>) -> ArraySlice<Line> {
         if cue.isDual { markLastSpeechDual() }
         append(.character, cue.name, lines.prefix(1), extensions: cue.extensions, dual: cue.isDual)
         var rest = lines.dropFirst()
         while let line = rest.first {
             let text = line.text.trimmingWhitespace
-            if FountainSyntax.isParenthetical(text) {
+            switch FountainSyntax.standalone(text) {
+            case (.lyric, let lyric)?:
+                append(.lyric, lyric, rest.prefix(1), dual: cue.isDual)
+                rest = rest.dropFirst()
+            case _?:
+                return rest
+            case nil where FountainSyntax.isParenthetical(text):
                 append(.parenthetical, text, rest.prefix(1), dual: cue.isDual)
                 rest = rest.dropFirst()
-            } else {
-                let spoken = rest.prefix { !FountainSyntax.isParenthetical($0.text.trimmingWhitespace) }
+            case nil:
+                let spoken = rest.prefix { line in
+                    let text = line.text.trimmingWhitespace
+                    return !FountainSyntax.isParenthetical(text) && FountainSyntax.standalone(text) == nil
+                }
                 append(.dialogue, spoken.map(\.text.trimmingWhitespace).joined(separator: "\n"), spoken, dual: cue.isDual)
                 rest = rest.dropFirst(spoken.count)
             }
         }
+        return rest
     }
 
     /// Marks the speech just read as the left half of a dual-dialogue pair.
     private mutating func markLastSpeechDual() {
-        let speech: Set<ScreenplayElement.Kind> = [.character, .parenthetical, .dialogue, .note]
+        let speech: Set<ScreenplayElement.Kind> = [.character, .parenthetical, .dialogue, .lyric, .note]
         guard let cue = elements.lastIndex(where: { $0.kind == .character }),
             elements[cue...].allSatisfy({ speech.contains($0.kind) })
         else { return }

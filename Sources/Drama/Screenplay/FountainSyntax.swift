@@ -41,8 +41,9 @@ enum FountainSyntax {
     }
 
     /// The elements that are always one line and may appear anywhere: page breaks (`===`), sections (`#`),
-    /// synopses (`=`) and centered text (`>THE END<`). Returns the kind and its marked-up text.
+    /// synopses (`=`), centered text (`>THE END<`) and lyrics (`~`). Returns the kind and its marked-up text.
     static func standalone(_ line: String) -> (kind: ScreenplayElement.Kind, content: String)? {
+        if let lyric = lyric(line) { return (.lyric, lyric) }
         if line.count >= 3, line.allSatisfy({ $0 == "=" }) { return (.pageBreak, "") }
         if line.hasPrefix("#") {
             let depth = line.prefix { $0 == "#" }.count

@@ -3,7 +3,8 @@
 ///
 /// Content written before a script's first heading forms an opening scene without a heading.
 public struct Scene: Sendable, Hashable, Codable {
-    /// One spoken line: a dialogue element with the cue and parenthetical that govern it.
+    /// One spoken line: a dialogue element (or a lyric sung under a cue) with the cue and parenthetical that govern
+    /// it.
     public struct DialogueLine: Sendable, Hashable, Codable {
         /// The character's name as cued, without extensions: `GRANDPA LIN`.
         public var speaker: String
@@ -41,7 +42,7 @@ public struct Scene: Sendable, Hashable, Codable {
         return dialogue.map(\.speaker).filter { seen.insert($0).inserted }
     }
 
-    /// Every spoken line, in order.
+    /// Every spoken line, in order, including lyrics sung under a cue.
     public var dialogue: [DialogueLine] {
         var lines: [DialogueLine] = []
         var cue: ScreenplayElement?
@@ -53,7 +54,7 @@ public struct Scene: Sendable, Hashable, Codable {
                 parenthetical = nil
             case .parenthetical:
                 parenthetical = String(element.text.dropFirst().dropLast()).trimmingWhitespace
-            case .dialogue:
+            case .dialogue, .lyric:
                 guard let cue else { continue }
                 lines.append(DialogueLine(
                     speaker: cue.text, extensions: cue.characterExtensions, parenthetical: parenthetical,

@@ -23,7 +23,7 @@ struct ScriptSource {
         var isBlank: Bool
     }
 
-    private(set) var lines: [Line]
+    let lines: [Line]
 
     /// Splits `text` at every kind of line break (`\n`, `\r\n`, `\r`); a leading byte-order mark is dropped.
     static func numberedLines(of text: String) -> [(number: Int, text: String)] {
@@ -52,7 +52,9 @@ struct ScriptSource {
     }
 
     /// Removes every `open … close` span, which may run over several lines, and hands each span's inner text and
-    /// opening line to `found`. `touched` marks the lines a span covers or starts or ends on.
+    /// opening line to `found`. `touched` marks the lines a span covers or starts or ends on. Whitespace on both
+    /// sides of a removed span collapses to the first side's, so `He sits. [[note]] He waits.` reads
+    /// `He sits. He waits.`
     private static func cutting(
         from lines: [(number: Int, text: String)], open: String, close: String,
         found: (_ text: String, _ line: Int) -> Void
@@ -74,6 +76,7 @@ struct ScriptSource {
                     openedOn = nil
                     inner = ""
                     rest = rest[end.upperBound...]
+                    if kept.last?.isWhitespace ?? true { rest = rest.drop(while: \.isWhitespace) }
                 } else if let start = rest.firstRange(of: open) {
                     kept += rest[..<start.lowerBound]
                     openedOn = number
