@@ -72,6 +72,7 @@ let package = Package(
         ),
         .executableTarget(name: "holysheep-hotpath", dependencies: ["HolySheepCore"], path: "Benchmarks/HotPath"),
         .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DramaTests", dependencies: ["Drama"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
