@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "HolySheepKit", targets: ["HolySheepKit"]),
         .library(name: "Drama", targets: ["Drama"]),
+        .library(name: "Media", targets: ["Media"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -62,6 +63,7 @@ let package = Package(
             ]
         ),
         .target(name: "Drama", dependencies: ["HolySheepKit"]),
+        .target(name: "Media"),
         .executableTarget(
             name: "holysheep",
             dependencies: [
