@@ -81,5 +81,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
     ]
 )
