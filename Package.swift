@@ -59,6 +59,9 @@ let package = Package(
             dependencies: [
                 "HolySheepCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(name: "Drama", dependencies: ["HolySheepKit"]),
@@ -76,6 +79,14 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "HolySheepKitTests",
+            dependencies: [
+                "HolySheepKit", "Gateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
