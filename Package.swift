@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "HolySheepKit", "Gateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

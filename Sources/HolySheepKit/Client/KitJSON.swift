@@ -17,7 +17,7 @@ enum KitJSON {
             let container = try decoder.singleValueContainer()
             if let seconds = try? container.decode(Double.self) { return Date(timeIntervalSince1970: seconds) }
             let text = try container.decode(String.self)
-            for style in [Date.ISO8601FormatStyle(), Date.ISO8601FormatStyle(includingFractionalSeconds: true)] {
+            for style in [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()] {
                 if let date = try? Date(text, strategy: style) { return date }
             }
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is neither Unix seconds nor an ISO 8601 date")
