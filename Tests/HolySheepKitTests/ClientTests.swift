@@ -65,6 +65,19 @@ import Testing
         #expect(RetryOptions.never.delay(after: error(.seconds(1)), attempt: 1, using: &generator) == nil)
     }
 
+    @Test func refusedConnection_isRetriedAsNeverSent_andFailsFastAsAConnectionError() async throws {
+        let client = HolySheepClient(baseURL: URL(string: "http://127.0.0.1:9/v1")!, apiKey: "hs_test_x", retry: .init(baseDelay: .milliseconds(10)))
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.chat(ChatRequest(model: "m", messages: [.user("x")]))
+            Issue.record("no error")
+        } catch let error as HolySheepError {
+            #expect(error.kind == .connection && error.message.contains("127.0.0.1:9"))
+            #expect(HolySheepClient.failedBeforeSending(try #require(error.underlyingError)))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     func parse(_ text: String, chunkSize: Int = .max) throws -> [ChatChunk] {
         var parser = ChatStreamParser(apiKey: "k")
         var chunks: [ChatChunk] = []

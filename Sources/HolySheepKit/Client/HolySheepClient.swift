@@ -24,9 +24,9 @@ public struct HolySheepClient: Sendable, CustomStringConvertible {
     /// - Parameters:
     ///   - baseURL: the platform's API root, such as `http://127.0.0.1:8080/v1`.
     ///   - apiKey: an `hs_live_…` or `hs_test_…` key.
-    ///   - httpClient: the HTTP client to send requests with (its connection pool is shared by every copy).
+    ///   - httpClient: the HTTP client to send requests with; by default ``sharedHTTPClient``.
     ///   - retry: when to send a failed request again.
-    public init(baseURL: URL, apiKey: String, httpClient: HTTPClient = .shared, retry: RetryOptions = .default) {
+    public init(baseURL: URL, apiKey: String, httpClient: HTTPClient = Self.sharedHTTPClient, retry: RetryOptions = .default) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.httpClient = httpClient
@@ -36,7 +36,7 @@ public struct HolySheepClient: Sendable, CustomStringConvertible {
     /// A client set up from the environment: `HOLYSHEEP_BASE_URL` (default ``defaultBaseURL``) and
     /// `HOLYSHEEP_API_KEY` (required).
     /// - Throws: ``HolySheepError/Kind/configuration`` saying which variable is missing or wrong.
-    public init(environment: [String: String], httpClient: HTTPClient = .shared, retry: RetryOptions = .default) throws(HolySheepError) {
+    public init(environment: [String: String], httpClient: HTTPClient = Self.sharedHTTPClient, retry: RetryOptions = .default) throws(HolySheepError) {
         guard let apiKey = environment["HOLYSHEEP_API_KEY"]?.trimmingCharacters(in: .whitespaces), !apiKey.isEmpty else {
             throw HolySheepError(
                 .configuration,
@@ -53,6 +53,19 @@ public struct HolySheepClient: Sendable, CustomStringConvertible {
         }
         self.init(baseURL: baseURL, apiKey: apiKey, httpClient: httpClient, retry: retry)
     }
+
+    /// The process-wide HTTP client the SDK uses unless given another; it is never shut down.
+    ///
+    /// Unlike `HTTPClient.shared` (tuned like a browser), it fails a refused connection at once instead of retrying
+    /// it inside the connection pool for up to 90 s, since ``RetryOptions`` decides about retries; it allows 10 s
+    /// to connect and 10 minutes without a byte (a long completion sends nothing until it is done); and it follows no
+    /// redirects, so the API key is only ever sent to ``baseURL``'s host.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .minutes(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// Never shows the API key.
     public var description: String { "HolySheepClient(\(baseURL.absoluteString))" }
