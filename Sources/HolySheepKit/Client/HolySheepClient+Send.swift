@@ -55,7 +55,7 @@ extension HolySheepClient {
                 let response = try await httpClient.execute(request, deadline: deadline)
                 if (200..<300).contains(response.status.code) { return response }
                 failure = await HolySheepError.from(response, redacting: apiKey)
-                guard let status = failure.status, RetryOptions.retryableStatuses.contains(status) else { throw failure }
+                guard RetryOptions.retryableStatuses.contains(Int(response.status.code)) else { throw failure }
             } catch let error as HolySheepError {
                 throw error
             } catch {
