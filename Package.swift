@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "HolySheepKit", targets: ["HolySheepKit"]),
         .library(name: "Drama", targets: ["Drama"]),
+        .library(name: "Media", targets: ["Media"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -38,7 +39,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "HolySheepCore",
+                "HolySheepCore", "Media",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -59,9 +60,13 @@ let package = Package(
             dependencies: [
                 "HolySheepCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .target(name: "Drama", dependencies: ["HolySheepKit"]),
+        .target(name: "Drama", dependencies: ["HolySheepKit", "Media"]),
+        .target(name: "Media"),
         .executableTarget(
             name: "holysheep",
             dependencies: [
@@ -72,10 +77,21 @@ let package = Package(
         ),
         .executableTarget(name: "holysheep-hotpath", dependencies: ["HolySheepCore"], path: "Benchmarks/HotPath"),
         .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DramaTests", dependencies: ["Drama"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "Gateway",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(
+            name: "HolySheepKitTests",
+            dependencies: [
+                "HolySheepKit", "Gateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -32,9 +32,5 @@ public struct APIKeyRecord: Sendable, Equatable {
 
 extension APIKeyRecord {
     /// A new key id: `key_` and 16 base62 characters.
-    static func newID() -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-        var generator = SystemRandomNumberGenerator()
-        return "key_" + String((0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
-    }
+    static func newID() -> String { "key_" + Base62.random(count: 16) }
 }

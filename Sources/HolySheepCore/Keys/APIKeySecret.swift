@@ -7,7 +7,6 @@ public struct APIKeySecret: Sendable, CustomStringConvertible {
     public static let testPrefix = "hs_test_"
     public static let randomLength = 32
     public static let length = 8 + randomLength
-    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// The full key. Only ever shown once, to the operator who created it.
     public let value: String
@@ -22,13 +21,7 @@ public struct APIKeySecret: Sendable, CustomStringConvertible {
 
     /// Generates a new random key from the system's cryptographic random source.
     public static func generate(sandbox: Bool) -> APIKeySecret {
-        var generator = SystemRandomNumberGenerator()
-        var characters = Array((sandbox ? testPrefix : livePrefix).utf8)
-        for _ in 0..<randomLength {
-            // 62 does not divide 2^64; uniform(upperBound:) uses rejection so the choice is unbiased.
-            characters.append(alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))])
-        }
-        return APIKeySecret(value: String(decoding: characters, as: UTF8.self))
+        APIKeySecret(value: (sandbox ? testPrefix : livePrefix) + Base62.random(count: randomLength))
     }
 
     public enum FormatProblem: Sendable, Equatable {
@@ -43,13 +36,7 @@ public struct APIKeySecret: Sendable, CustomStringConvertible {
         guard presented.hasPrefix("hs_") else { return .foreign }
         let utf8 = presented.utf8
         guard utf8.count == length, presented.hasPrefix(livePrefix) || presented.hasPrefix(testPrefix) else { return .malformed }
-        for byte in utf8.dropFirst(8) {
-            let isAlphanumeric =
-                (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-            guard isAlphanumeric else { return .malformed }
-        }
-        return nil
+        return utf8.dropFirst(8).allSatisfy { Base62.contains($0) } ? nil : .malformed
     }
 
     /// The SHA-256 digest under which a key is stored and looked up.
