@@ -1,6 +1,7 @@
 import Foundation
 import HolySheepCore
 import Logging
+import SQLKit
 import Synchronization
 
 /// Keys' credit in memory: the request path pre-authorises (holds), settles and releases here without touching
@@ -93,6 +94,28 @@ public final class CreditBook: Sendable {
     /// - Returns: the amount charged (0 for a failed call).
     func settle(_ hold: Hold, cost: Int64) -> Int64 {
         accounts.update(hold.keyID) { $0.settle(hold: hold.amount, cost: cost) }
+    }
+
+    /// For calls that outlive a process (video jobs): books an in-memory hold as a `hold` ledger entry inside the
+    /// caller's transaction (with the job row), taking it out of this instance's lease there too. After the commit,
+    /// call ``holdWritten(_:)``. The job's end books a `release` of the same amount and its real charge.
+    func writeHold(_ hold: Hold, reference: String, on database: any SQLDatabase) async throws {
+        let entry = LedgerEntry(
+            id: LedgerEntry.newID(), keyID: hold.keyID, kind: .hold, amount: Money(micros: -hold.amount, .cny), reference: reference,
+            createdAt: Date())
+        guard try await LedgerRepository.append(entry, on: database) else { return }
+        try await CreditAccountStore.spendLease(database, instanceID: instanceID, keyID: hold.keyID, amount: hold.amount)
+    }
+
+    /// The hold's ledger entry is committed: it now lives in storage's balance, not in memory. (Should a sync read
+    /// the new balance first, the next lease renewal, within one round, corrects the double subtraction; it only
+    /// ever errs on the safe side.)
+    func holdWritten(_ hold: Hold) {
+        accounts.update(hold.keyID) { account in
+            account.holds -= hold.amount
+            account.balance -= hold.amount
+            account.lease -= hold.amount
+        }
     }
 
     /// The key's balance as the caller should see it (storage's less unflushed charges), and its holds in flight.
