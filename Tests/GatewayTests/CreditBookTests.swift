@@ -119,13 +119,13 @@ import Testing
         try await LedgerRepository(store: store).append(keyID: "key_dead", kind: .grant, amount: Money(micros: 1_000_000, .cny), reference: "g")
         let key = Self.key("key_dead")
         // The first instance leases the whole balance, then "dies": no flush, no goodbye.
-        let dead = CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger, leaseTTL: .milliseconds(600))
+        let dead = CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger, leaseTTL: .seconds(3))
         async let deadHold = try? dead.hold(Money(micros: 1, .cny), for: key, purpose: "x")
         await dead.sync()
         #expect(await deadHold != nil)
-        let survivor = Instance(store: store, leaseTTL: .milliseconds(600))
+        let survivor = Instance(store: store, leaseTTL: .seconds(3))
         #expect(await survivor.call(key, hold: 500_000, cost: 1) == nil)  // all leased by the dead instance
-        try await Task.sleep(for: .milliseconds(900))
+        try await Task.sleep(for: .milliseconds(3_300))
         #expect(await survivor.call(key, hold: 500_000, cost: 1) == 1)
         await survivor.stop()
     }

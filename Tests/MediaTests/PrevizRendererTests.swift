@@ -83,7 +83,10 @@ import Testing
             let renderer = try MediaFixtures.renderer()
             let output = folder.appendingPathComponent("long.mp4")
             let render = Task { try await renderer.render(MediaFixtures.shot(seconds: 120), to: output) }
-            try await Task.sleep(for: .milliseconds(700))
+            // Wait (bounded) for ffmpeg to be running: a busy machine may take a while to start it.
+            for _ in 0..<100 where !MediaFixtures.processRunning(withArgumentContaining: folder.path) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             #expect(MediaFixtures.processRunning(withArgumentContaining: folder.path))
             render.cancel()
             await #expect(throws: CancellationError.self) { try await render.value }

@@ -255,6 +255,7 @@ class Gateway:
         self.killed = False
         self.owns_storage = True  # dispose() drops the storage; False when a test shares it between gateways
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HOLYSHEEP_", "OPENAI_"))}
+        self.env["HOLYSHEEP_CONFIG"] = str(self.config_path)  # CLI commands read the same configuration as the server
         self.env["FAKE_UPSTREAM_KEY"] = UPSTREAM_KEY
         self.env["FAKE_ANTHROPIC_KEY"] = ANTHROPIC_KEY  # provider keys of test_translation.py's configuration
         self.env["FAKE_GEMINI_KEY"] = GEMINI_KEY

@@ -45,6 +45,7 @@ public final class CreditBook: Sendable {
     private let logger: Logger
 
     private struct Waiter {
+        let id: UUID
         let keyID: String
         let amount: Int64
         let continuation: CheckedContinuation<Void, Never>
@@ -180,9 +181,23 @@ public final class CreditBook: Sendable {
     private func waitForLease(keyID: String, amount: Int64) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await withCheckedContinuation { continuation in
-                    self.waiters.withLock { $0.append(Waiter(keyID: keyID, amount: amount, continuation: continuation)) }
-                    self.doorbell.ring()
+                let id = UUID()
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let cancelled = self.waiters.withLock { waiters -> Bool in
+                            guard !Task.isCancelled else { return true }
+                            waiters.append(Waiter(id: id, keyID: keyID, amount: amount, continuation: continuation))
+                            return false
+                        }
+                        if cancelled { continuation.resume() } else { self.doorbell.ring() }
+                    }
+                } onCancel: {
+                    // Timed out: stop waiting (a waiter nobody resumes would hold the call forever).
+                    let waiter = self.waiters.withLock { waiters -> Waiter? in
+                        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                        return waiters.remove(at: index)
+                    }
+                    waiter?.continuation.resume()
                 }
             }
             group.addTask { try? await Task.sleep(for: Self.leaseWait) }

@@ -107,7 +107,9 @@ public final class SQLStore: Sendable {
                 try await database.raw("COMMIT").run()
                 return result
             } catch {
-                try? await database.raw("ROLLBACK").run()
+                // Even when the task was cancelled (storage calls then give up): a connection left inside a
+                // transaction would fail every later BEGIN on it.
+                await Task.detached { try? await database.raw("ROLLBACK").run() }.value
                 throw error
             }
         }

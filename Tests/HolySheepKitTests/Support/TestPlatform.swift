@@ -24,7 +24,8 @@ struct TestPlatform {
 
     /// Creates a key and makes the gateway load it.
     func createKey(rpm: Int? = nil) async throws -> String {
-        let (_, secret) = try await APIKeyRepository(store: gateway.store).create(.init(label: "kit-test", rpm: rpm))
+        let (record, secret) = try await APIKeyRepository(store: gateway.store).create(.init(label: "kit-test", rpm: rpm))
+        try await LedgerRepository(store: gateway.store).append(keyID: record.id, kind: .grant, amount: Money(micros: 10_000_000, .cny), reference: "test:\(record.id)")
         try await gateway.keys.refresh()
         return secret.value
     }
