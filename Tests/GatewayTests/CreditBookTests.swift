@@ -159,6 +159,20 @@ import Testing
         await instance.stop()
     }
 
+    @Test func storageDown_whenAKeyWasNeverLeased_is503NotA402() async throws {
+        let store = try await TestStorage.open(.sqlite)
+        try await LedgerRepository(store: store).append(keyID: "key_down", kind: .grant, amount: Money(micros: 1_000_000, .cny), reference: "g")
+        let instance = Instance(store: store)
+        await store.close()  // storage gone before the key's first call
+        do {
+            _ = try await instance.book.hold(Money(micros: 1, .cny), for: Self.key("key_down"), purpose: "a call")
+            Issue.record("a hold was granted without any lease")
+        } catch {
+            #expect(error.status == 503 && error.code == "credit_check_unavailable")
+        }
+        await instance.stop()
+    }
+
     /// Random calls, failures, cut streams and top-ups, several at once: afterwards the ledger, the usage table and
     /// the rollups agree to the micro-yuan, no call is charged twice or more than its hold, and the balance is never
     /// below zero.

@@ -83,6 +83,11 @@ public final class CreditBook: Sendable {
             let account = accounts.read(key.id)
             let spent = Money(micros: (account.month == month ? account.monthSpent : 0) + account.pending + account.holds, .cny)
             throw APIError.monthlyBudgetExceeded(keyID: key.id, budget: Money(micros: budget ?? 0, .cny), spent: spent, estimate: amount, purpose: purpose())
+        case .needsLease where !accounts.read(key.id).leased:
+            throw APIError(
+                status: 503, type: "service_unavailable", code: "credit_check_unavailable",
+                message: "The key's credit could not be checked because storage did not answer in time; nothing was charged. Retry in a few seconds.",
+                headers: [("Retry-After", "2")])
         case .insufficient, .needsLease:
             let account = accounts.read(key.id)
             throw APIError.insufficientCredits(
@@ -158,7 +163,9 @@ public final class CreditBook: Sendable {
                     accounts.updateIfPresent(keyID) { $0.renewed(lease) }
                 }
             } catch {
-                logger.warning("could not renew credit leases; calls beyond the current leases are refused", metadata: ["error": "\(String(reflecting: error))"])
+                // Calls waiting for a lease keep waiting: the next round (or their own time limit) decides.
+                logger.warning("could not renew credit leases; retrying next round", metadata: ["error": "\(String(reflecting: error))"])
+                return
             }
         }
         let served = waiters.withLock { waiters in
