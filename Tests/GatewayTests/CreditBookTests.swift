@@ -159,6 +159,27 @@ import Testing
         await instance.stop()
     }
 
+    @Test(arguments: TestStorage.engines)
+    func firstCallsOfManyKeysArrivingDuringARenewal_allGetTheirLease(engine: SQLStore.Engine) async throws {
+        let store = try await TestStorage.open(engine)
+        defer { Task { await store.close() } }
+        let ledger = LedgerRepository(store: store)
+        let keys = (0..<40).map { Self.key("key_many_\($0)") }
+        for key in keys { try await ledger.append(keyID: key.id, kind: .grant, amount: Money(micros: 1_000_000, .cny), reference: "g:\(key.id)") }
+        let instance = Instance(store: store)
+        let charged = await withTaskGroup(of: Int64?.self) { group in
+            for (index, key) in keys.enumerated() {
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(index * 7))  // spread over several sync rounds
+                    return await instance.call(key, hold: 10_000, cost: 10_000)
+                }
+            }
+            return await group.reduce(into: [Int64?]()) { $0.append($1) }
+        }
+        await instance.stop()
+        #expect(charged.allSatisfy { $0 == 10_000 })
+    }
+
     @Test func storageDown_whenAKeyWasNeverLeased_is503NotA402() async throws {
         let store = try await TestStorage.open(.sqlite)
         try await LedgerRepository(store: store).append(keyID: "key_down", kind: .grant, amount: Money(micros: 1_000_000, .cny), reference: "g")

@@ -78,6 +78,9 @@ struct CreditAccountStore: Sendable {
         let nowMillis = Clock.unixMilliseconds(now)
         let liveAfter = nowMillis - ttl.components.seconds * 1000 - ttl.components.attoseconds / 1_000_000_000_000_000
         return try await store.transaction { database in
+            if engine == .postgres {  // never wait forever on a lock: this runs on the loop that also writes usage
+                try await database.raw("SET LOCAL lock_timeout = '3s'").run()
+            }
             var leases: [String: Lease] = [:]
             for (keyID, target) in targets.sorted(by: { $0.key < $1.key }) {  // one lock order: no deadlock between instances
                 let lock = engine == .postgres ? " FOR UPDATE" : ""

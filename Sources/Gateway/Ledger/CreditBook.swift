@@ -154,7 +154,11 @@ public final class CreditBook: Sendable {
         } catch {
             logger.warning("could not read credit accounts; balances may lag", metadata: ["error": "\(String(reflecting: error))"])
         }
-        let waiting = waiters.withLock { waiters in Dictionary(waiters.map { ($0.keyID, $0.amount) }, uniquingKeysWith: +) }
+        // Only the calls waiting now are answered by this round; one that arrives during the renewal waits for
+        // the next round (its key may not be in this one).
+        let (waiting, waiterIDs) = waiters.withLock { waiters in
+            (Dictionary(waiters.map { ($0.keyID, $0.amount) }, uniquingKeysWith: +), Set(waiters.map(\.id)))
+        }
         let targets = accounts.leaseTargets(slice: slice, waiting: waiting, idleRounds: Self.idleRoundsBeforeRelease)
         if !targets.isEmpty {
             do {
@@ -169,10 +173,11 @@ public final class CreditBook: Sendable {
             }
         }
         let served = waiters.withLock { waiters in
-            defer { waiters.removeAll() }
-            return waiters
+            defer { waiters.removeAll { waiterIDs.contains($0.id) } }
+            return waiters.filter { waiterIDs.contains($0.id) }
         }
         for waiter in served { waiter.continuation.resume() }
+        if waiters.withLock({ !$0.isEmpty }) { doorbell.ring() }
     }
 
     /// Gives every lease back (shutdown, after the last flush) and wakes any call still waiting.

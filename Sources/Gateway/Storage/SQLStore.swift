@@ -84,32 +84,48 @@ public final class SQLStore: Sendable {
 
     /// Runs `body` on a single connection.
     public func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withRawConnection { database, _ in try await body(database) }
+    }
+
+    /// Runs `body` on a single connection; `close` closes that connection (the pool then replaces it).
+    private func withRawConnection<R: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase, _ close: @escaping @Sendable () async -> Void) async throws -> R
+    ) async throws -> R {
         switch pool {
         case .sqlite(let pool):
             let connection = try await pool.requestConnection(logger: logger).get()
             defer { pool.releaseConnection(connection, logger: logger) }
-            return try await body(connection.sql(queryLogLevel: .trace))
+            return try await body(connection.sql(queryLogLevel: .trace)) { try? await connection.close().get() }
         case .postgres(let pool):
             let connection = try await pool.requestConnection(logger: logger).get()
             defer { pool.releaseConnection(connection, logger: logger) }
-            return try await body(connection.sql(queryLogLevel: .trace))
+            return try await body(connection.sql(queryLogLevel: .trace)) { try? await connection.close().get() }
         }
     }
 
     /// Runs `body` in a transaction on one connection: committed if it returns, rolled back if it throws.
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so concurrent writers queue.
+    /// If the rollback itself fails, the connection is closed: one left inside a transaction would keep its locks
+    /// and fail every later `BEGIN`.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await withConnection { database in
+        let logger = logger
+        return try await withRawConnection { database, close in
             try await database.raw(SQLQueryString(begin)).run()
             do {
                 let result = try await body(database)
                 try await database.raw("COMMIT").run()
                 return result
             } catch {
-                // Even when the task was cancelled (storage calls then give up): a connection left inside a
-                // transaction would fail every later BEGIN on it.
-                await Task.detached { try? await database.raw("ROLLBACK").run() }.value
+                // Shielded from cancellation (storage calls give up when their task is cancelled).
+                await Task.detached {
+                    do {
+                        try await database.raw("ROLLBACK").run()
+                    } catch {
+                        logger.warning("rollback failed; closing the connection", metadata: ["error": "\(String(reflecting: error))"])
+                        await close()
+                    }
+                }.value
                 throw error
             }
         }

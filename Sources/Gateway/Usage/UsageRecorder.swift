@@ -48,10 +48,17 @@ public final class UsageRecorder: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.credits.doorbell.wait(upTo: self.flushInterval)
+                let started = ContinuousClock.now
                 await self.flush()
                 await self.credits.sync()
+                if ContinuousClock.now - started > .seconds(2) {
+                    self.logger.warning("usage flush and credit sync took over 2 s; storage is slow", metadata: [
+                        "seconds": "\((ContinuousClock.now - started).components.seconds)",
+                    ])
+                }
             }
         }
+        logger.notice("usage recorder stopping: last flush, credit leases given back")
         // Graceful shutdown: the HTTP server has drained by now (it stops first); write what is left, give leases back.
         // Shielded from cancellation (storage calls give up when their task is cancelled): settled calls must land.
         await Task.detached {
