@@ -33,7 +33,7 @@ fi
 export PATH
 
 # ---------------------------------------------------------------------------------------
-section "System packages (postgresql, sqlite3, python3-venv, curl)"
+section "System packages (postgresql, sqlite3, python3-venv, curl, ffmpeg, CJK fonts)"
 
 have_pg_server() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1
@@ -47,6 +47,8 @@ have_pg_server || missing+=(postgresql)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 have_venv || missing+=(python3-venv)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
 
 if ((${#missing[@]} == 0)); then
   echo "all present; apt skipped"
@@ -54,13 +56,13 @@ else
   echo "missing: ${missing[*]}; installing with apt-get"
   SUDO=()
   if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "not root and no sudo: install postgresql sqlite3 python3-venv curl first"
+    command -v sudo >/dev/null 2>&1 || die "not root and no sudo: install ${missing[*]} first"
     SUDO=(sudo)
   fi
   apt_log=$(mktemp -t holysheep-apt.XXXXXX)
   if ! { "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      postgresql sqlite3 python3-venv curl; } >"$apt_log" 2>&1; then
+      "${missing[@]}"; } >"$apt_log" 2>&1; then
     cat "$apt_log" >&2
     rm -f "$apt_log"
     die "apt-get failed (output above)"
