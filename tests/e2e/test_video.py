@@ -268,3 +268,6 @@ def test_crash_mid_batch_every_job_ends_exactly_once(launch_gateway: Callable[..
     assert sorted(r["request_id"] for r in usage) == sorted(job_id for _, job_id in ids)
     artifacts = list((gw.workdir / "artifacts").glob("vgen_*.mp4"))
     assert len(artifacts) == 50
+    # The kill really caught jobs mid-render: they were reclaimed after their lease and run again.
+    attempts = gw.storage.query("SELECT MAX(attempts) AS most FROM video_jobs")[0]["most"]
+    assert int(attempts) >= 2
