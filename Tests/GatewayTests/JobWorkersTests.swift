@@ -54,7 +54,10 @@ import Testing
             finishedJobs.add()
         }
         let store = harness.store
-        defer { Task { await store.close() } }
+        defer {
+            Task { await store.close() }
+            try? FileManager.default.removeItem(at: harness.artifacts.root)
+        }
         try await LedgerRepository(store: store).append(keyID: "key_live", kind: .grant, amount: Money(micros: 5_000_000, .cny), reference: "g")
         let model = try #require(ModelConfiguration.defaults.first { $0.kind == .video })
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -91,7 +94,10 @@ import Testing
     @Test func cancellingARunningJob_stopsTheRenderAndReleasesTheHold() async throws {
         let harness = try await Self.harness()
         let store = harness.store
-        defer { Task { await store.close() } }
+        defer {
+            Task { await store.close() }
+            try? FileManager.default.removeItem(at: harness.artifacts.root)
+        }
         try await LedgerRepository(store: store).append(keyID: "key_c", kind: .grant, amount: Money(micros: 5_000_000, .cny), reference: "g")
         let model = try #require(ModelConfiguration.defaults.first { $0.kind == .video })
         try await withThrowingTaskGroup(of: Void.self) { group in

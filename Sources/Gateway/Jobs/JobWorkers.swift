@@ -51,6 +51,9 @@ public final class JobWorkers: Service, Sendable {
                     group.addTask { await self.workLoop() }
                 }
                 group.addTask { await self.reclaimLoop() }
+                if let previz = self.previz {
+                    group.addTask { await previz.run() }
+                }
             }
         }
         // Shielded from cancellation: the jobs this instance held go back to the queue now, not after their lease.
