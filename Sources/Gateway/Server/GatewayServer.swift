@@ -3,8 +3,10 @@ import Foundation
 import HolySheepCore
 import Hummingbird
 import Logging
+import Media
 import NIOCore
 import NIOPosix
+import SQLKit
 import ServiceLifecycle
 
 /// The HolySheep platform: storage, in-memory keys, the usage recorder and the HTTP API, run as one service
@@ -23,12 +25,18 @@ public final class GatewayServer: Sendable {
     public let store: SQLStore
     public let keys: KeyDirectory
     public let usage: UsageRecorder
+    /// Video jobs: submit, cancel, settle (see ``VideoJobService``).
+    public let videoJobs: VideoJobService
     public let metrics = GatewayMetrics()
     let httpClient: HTTPClient
     let logger: Logger
 
-    private init(configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, httpClient: HTTPClient, logger: Logger) {
+    private init(
+        configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, videoJobs: VideoJobService, httpClient: HTTPClient,
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.videoJobs = videoJobs
         self.store = store
         self.keys = keys
         self.usage = usage
@@ -37,7 +45,11 @@ public final class GatewayServer: Sendable {
     }
 
     /// Opens storage (running migrations) and loads every key into memory.
-    public static func open(configuration: GatewayConfiguration, logger: Logger) async throws -> GatewayServer {
+    /// - Parameter onJobFinished: runs inside each video job's finish transaction (the webhook outbox's seam); see
+    ///   ``VideoJobService/JobFinishedHook``.
+    public static func open(
+        configuration: GatewayConfiguration, logger: Logger, onJobFinished: @escaping VideoJobService.JobFinishedHook = { _, _, _ in }
+    ) async throws -> GatewayServer {
         guard let storageURL = StorageURL(configuration.storage.url) else {
             throw StorageError("`storage.url` must be `sqlite:PATH` or a postgres:// URL")
         }
@@ -63,9 +75,10 @@ public final class GatewayServer: Sendable {
         // One event loop group for the server and the upstream client: no thread hops between the two legs.
         let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: clientConfiguration)
         let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
+        let videoJobs = VideoJobService(store: store, credits: credits, configuration: configuration, logger: logger, onJobFinished: onJobFinished)
         return GatewayServer(
             configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
-            httpClient: httpClient, logger: logger)
+            videoJobs: videoJobs, httpClient: httpClient, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.
@@ -104,6 +117,14 @@ public final class GatewayServer: Sendable {
         routes.add("/v1/balance", ["GET"])
         routes.add("/v1/usage", ["GET"])
         routes.add("/v1/credits/redeem", ["POST"])
+        routes.add("/v1/video/generate", ["POST"])
+        routes.add("/v1/video/generations", ["GET"])
+        routes.add("/v1/video/generations/{id}", ["GET"])
+        routes.add("/v1/video/generations/{id}/cancel", ["POST"])
+        routes.add("/v1/video/generations/{id}/content", ["GET"])
+        routes.add("/v1/videos", ["GET", "POST"])
+        routes.add("/v1/videos/{id}", ["GET", "DELETE"])
+        routes.add("/v1/videos/{id}/content", ["GET"])
         routes.add("/metrics", ["GET"])
         let errors = ErrorResponder(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes)
         let limiter = RateLimiter(defaultRPM: configuration.limits.defaultRPM, defaultTPM: configuration.limits.defaultTPM)
@@ -128,16 +149,41 @@ public final class GatewayServer: Sendable {
         api.addRoutes(BalanceController(ledger: LedgerRepository(store: store), credits: usage.credits).endpoints)
         api.addRoutes(UsageController(reports: UsageReportRepository(store: store), billing: configuration.billing).endpoints)
         api.addRoutes(RedemptionController(codes: RedemptionCodeRepository(store: store)).endpoints)
+        let artifacts = LocalArtifactStore(path: configuration.artifacts.path)
+        api.addRoutes(
+            VideoController(
+                service: videoJobs, router: modelRouter, artifacts: artifacts,
+                callbackPolicy: CallbackTargetPolicy(allowPrivateTargets: configuration.webhooks.allowPrivateTargets),
+                maxBodyBytes: configuration.limits.maxBodyBytes
+            ).endpoints)
+        let workers = makeJobWorkers(artifacts: artifacts)
 
         return Application(
             router: router,
             server: .gatewayHTTP1(configuration: .init(idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
-            services: [usage, keys],
+            // Stopped in reverse order: the workers give their jobs back before usage is flushed and storage closes.
+            services: [usage, keys, workers],
             onServerRunning: { [configuration] channel in
                 await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
             },
             logger: logger)
+    }
+
+    /// The video workers: previz renders with ffmpeg when it is installed (else previz jobs fail saying so).
+    func makeJobWorkers(artifacts: LocalArtifactStore) -> JobWorkers {
+        var previz: PrevizVideoProvider?
+        var probe: MediaProbe?
+        do {
+            previz = PrevizVideoProvider(
+                renderer: PrevizRenderer(ffmpeg: try FFmpegTool.locate(.ffmpeg), threads: 2), scratch: artifacts.root.appendingPathComponent(".previz"))
+            probe = MediaProbe(ffprobe: try FFmpegTool.locate(.ffprobe))
+        } catch {
+            logger.warning("ffmpeg not found: previz video jobs will fail until it is installed", metadata: ["error": "\(error)"])
+        }
+        return JobWorkers(
+            service: videoJobs, artifacts: artifacts, previz: previz, probe: probe, workers: configuration.video.workers,
+            lease: .seconds(configuration.video.leaseSeconds), logger: logger)
     }
 
     private func shutdown() async {

@@ -152,6 +152,48 @@ enum Migrations {
                 """,
                 "CREATE INDEX usage_daily_day ON usage_daily (day, key_id)",
             ]),
+        Migration(
+            version: 5, name: "video jobs",
+            statements: [
+                // A durable job queue: workers claim `queued` rows with a lease (`lease_owner`, `lease_until`) and
+                // finish them with conditional updates, so each job ends exactly once (see JobStore).
+                """
+                CREATE TABLE video_jobs (
+                    id TEXT PRIMARY KEY,
+                    key_id TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    progress INTEGER NOT NULL,
+                    estimated_micros BIGINT NOT NULL,
+                    cost_micros BIGINT,
+                    seconds INTEGER NOT NULL,
+                    delivered_seconds INTEGER,
+                    resolution TEXT NOT NULL,
+                    aspect_ratio TEXT NOT NULL,
+                    error_code TEXT,
+                    error_message TEXT,
+                    idempotency_key TEXT,
+                    dedupe_idempotency TEXT NOT NULL,
+                    callback_url TEXT,
+                    deployment TEXT NOT NULL,
+                    provider_kind TEXT NOT NULL,
+                    provider_task_id TEXT,
+                    attempts INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_until BIGINT,
+                    created_at BIGINT NOT NULL,
+                    started_at BIGINT,
+                    completed_at BIGINT,
+                    artifact_path TEXT,
+                    sandbox BOOLEAN NOT NULL,
+                    UNIQUE (key_id, dedupe_idempotency)
+                )
+                """,
+                "CREATE INDEX video_jobs_claim ON video_jobs (status, lease_until)",
+                "CREATE INDEX video_jobs_queue ON video_jobs (status, created_at, id)",
+                "CREATE INDEX video_jobs_key_time ON video_jobs (key_id, created_at, id)",
+            ]),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory lock taken first

@@ -29,7 +29,7 @@ extension GatewayConfiguration {
         guard let root else { return configuration }
         let top = ConfigNode(node: root, path: "")
         if top.isNull { return configuration }
-        let fields = try top.mapping(known: ["server", "storage", "artifacts", "billing", "limits", "webhooks", "routing", "logging", "providers", "models"])
+        let fields = try top.mapping(known: ["server", "storage", "artifacts", "billing", "limits", "webhooks", "video", "routing", "logging", "providers", "models"])
 
         if let server = try fields["server"]?.mapping(known: ["host", "port"]) {
             if let host = server["host"] { configuration.server.host = try host.nonEmptyString() }
@@ -59,6 +59,10 @@ extension GatewayConfiguration {
         if let webhooks = try fields["webhooks"]?.mapping(known: ["allow_private_targets", "timeout_seconds"]) {
             if let allow = webhooks["allow_private_targets"] { configuration.webhooks.allowPrivateTargets = try allow.bool() }
             if let timeout = webhooks["timeout_seconds"] { configuration.webhooks.timeoutSeconds = try timeout.integer(in: 1...60) }
+        }
+        if let video = try fields["video"]?.mapping(known: ["workers", "lease_seconds"]) {
+            if let workers = video["workers"] { configuration.video.workers = try workers.integer(in: 1...64) }
+            if let lease = video["lease_seconds"] { configuration.video.leaseSeconds = try lease.integer(in: 1...3600) }
         }
         if let routing = try fields["routing"]?.mapping(known: ["retries", "backoff_base_ms", "backoff_max_ms", "max_retry_after_seconds", "timeouts", "breaker"]) {
             configuration.routing.retry = try parseRetry(routing, base: configuration.routing.retry)

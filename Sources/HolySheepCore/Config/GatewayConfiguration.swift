@@ -48,6 +48,14 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var timeoutSeconds = 5
     }
 
+    public struct Video: Sendable, Equatable {
+        /// `video.workers`: video jobs run at once by this instance, default 2.
+        public var workers = 2
+        /// `video.lease_seconds`: how long a claimed job stays a worker's without a heartbeat; a job whose worker died
+        /// is run again after this long. Default 30.
+        public var leaseSeconds = 30
+    }
+
     public struct Routing: Sendable, Equatable {
         /// `routing.retries`, `routing.backoff_base_ms`, `routing.backoff_max_ms`, `routing.max_retry_after_seconds`,
         /// `routing.timeouts.{first_byte,attempt,total}_seconds`: the defaults for every model (each model may
@@ -69,6 +77,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var billing = Billing()
     public var limits = Limits()
     public var webhooks = Webhooks()
+    public var video = Video()
     public var routing = Routing()
     public var logging = Logging()
     /// `providers`: the upstreams; default ``ProviderConfiguration/defaults``.

@@ -23,8 +23,8 @@ struct TestPlatform {
     let baseURL: URL
 
     /// Creates a key and makes the gateway load it.
-    func createKey(rpm: Int? = nil) async throws -> String {
-        let (record, secret) = try await APIKeyRepository(store: gateway.store).create(.init(label: "kit-test", rpm: rpm))
+    func createKey(rpm: Int? = nil, sandbox: Bool = false) async throws -> String {
+        let (record, secret) = try await APIKeyRepository(store: gateway.store).create(.init(label: "kit-test", sandbox: sandbox, rpm: rpm))
         try await LedgerRepository(store: gateway.store).append(keyID: record.id, kind: .grant, amount: Money(micros: 10_000_000, .cny), reference: "test:\(record.id)")
         try await gateway.keys.refresh()
         return secret.value
@@ -45,9 +45,12 @@ struct TestPlatform {
                 routing: { retries: 0 }
                 providers:
                   - { name: fake, kind: openai, base_url: "http://127.0.0.1:\(upstreamClient.port!)/v1", api_key_env: FAKE_UPSTREAM_KEY }
+                  - { name: local, kind: previz }
                 models:
                   - { name: gpt-4.1, kind: chat, price: { input_per_mtok: 8, output_per_mtok: 8 }, deployments: [ { provider: fake, model: gpt-4.1-fake } ] }
+                  - { name: video-gen-2.1, kind: video, price: { per_second: 0.05 }, deployments: [ { provider: local } ] }
                 """)
+            configuration.artifacts.path = folder.appendingPathComponent("artifacts").path
             configuration.server.port = 0
             configuration.storage.url = "sqlite:" + folder.appendingPathComponent("holysheep.db").path
             let gateway = try await GatewayServer.open(configuration: configuration, logger: gatewayLogger)
