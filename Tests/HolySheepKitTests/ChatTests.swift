@@ -134,7 +134,8 @@ import Testing
                 Issue.record("no error")
             } catch let error as HolySheepError {
                 #expect(error.status == 429 && error.type == "rate_limit_error" && error.code == "rate_limit_exceeded")
-                #expect(error.retryAfter == .seconds(60))
+                // The bucket refills one request per minute; the wait left depends on when the first call landed.
+                #expect(error.retryAfter.map { $0 > .seconds(30) && $0 <= .seconds(60) } == true)
             }
             #expect(ContinuousClock.now - started < .seconds(5))
         }
