@@ -23,15 +23,21 @@ public final class GatewayServer: Sendable {
     public let store: SQLStore
     public let keys: KeyDirectory
     public let usage: UsageRecorder
+    /// Delivers the webhook outbox (video job events).
+    public let webhooks: WebhookSender
     public let metrics = GatewayMetrics()
     let httpClient: HTTPClient
     let logger: Logger
 
-    private init(configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, httpClient: HTTPClient, logger: Logger) {
+    private init(
+        configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, webhooks: WebhookSender, httpClient: HTTPClient,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.keys = keys
         self.usage = usage
+        self.webhooks = webhooks
         self.httpClient = httpClient
         self.logger = logger
     }
@@ -65,6 +71,7 @@ public final class GatewayServer: Sendable {
         let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
         return GatewayServer(
             configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
+            webhooks: WebhookSender(store: store, httpClient: httpClient, configuration: configuration.webhooks, logger: logger),
             httpClient: httpClient, logger: logger)
     }
 
@@ -133,7 +140,7 @@ public final class GatewayServer: Sendable {
             router: router,
             server: .gatewayHTTP1(configuration: .init(idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
-            services: [usage, keys],
+            services: [usage, webhooks, keys],
             onServerRunning: { [configuration] channel in
                 await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
             },

@@ -1,0 +1,219 @@
+import AsyncHTTPClient
+import Foundation
+import HolySheepCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers the outbox's webhooks: claims due deliveries under a lease, signs each attempt per Standard Webhooks
+/// with the key's secret, and POSTs it to the callback URL.
+///
+/// - Before each attempt the target is checked again with ``CallbackTargetPolicy`` (DNS answers change): a forbidden
+///   or invalid URL fails the delivery for good; an unresolvable host is retried. For `http://` targets the request
+///   goes to the address that passed the check (the URL's host stays in `Host`), so DNS cannot be switched between
+///   check and connect; for `https://` the connection uses the host name, as certificate checking needs, and a
+///   rebinding attacker would still have to present a certificate for its own name from the private address.
+/// - The receiver has `webhooks.timeout_seconds` (default 5) for its whole answer; no redirect is followed.
+/// - A 2xx answer delivers the event; anything else (another status, a timeout, a refused connection) is retried on
+///   the ``WebhookRetrySchedule`` (by default 8 attempts over about 27 h). Every attempt is a `webhook_attempts` row.
+/// - Deliveries are rows, so they survive restarts; several instances share the outbox without sending one
+///   attempt twice (see ``WebhookDeliveryRepository``).
+/// - On graceful shutdown the sender stops claiming and lets attempts in flight finish (each is bounded by the
+///   timeout); an attempt cut short keeps its lease until it expires and is then retried.
+public final class WebhookSender: Service, Sendable {
+    public static let userAgent = "HolySheep-Webhooks/1"
+    /// The most of a receiver's answer body that is read (the rest is dropped).
+    static let maxResponseBytes = 64 * 1024
+
+    let deliveries: WebhookDeliveryRepository
+    let secrets: WebhookSecretRepository
+    let httpClient: HTTPClient
+    let policy: CallbackTargetPolicy
+    let timeout: Duration
+    let schedule: WebhookRetrySchedule
+    let pollInterval: Duration
+    let batchSize: Int
+    /// This instance's name on the leases it takes.
+    let instanceID: String
+    let logger: Logger
+    private let doorbell = Doorbell()
+    private let stopping = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - httpClient: the gateway's client (its redirect configuration must be `.disallow`).
+    ///   - configuration: `webhooks.allow_private_targets` and `webhooks.timeout_seconds`.
+    ///   - schedule: when failed attempts are retried (tests pass short delays).
+    ///   - pollInterval: how often storage is asked for due deliveries when nobody calls ``wake()``.
+    public init(
+        store: SQLStore, httpClient: HTTPClient, configuration: GatewayConfiguration.Webhooks, schedule: WebhookRetrySchedule = .standard,
+        pollInterval: Duration = .seconds(1), batchSize: Int = 16, logger: Logger
+    ) {
+        deliveries = WebhookDeliveryRepository(store: store)
+        secrets = WebhookSecretRepository(store: store)
+        self.httpClient = httpClient
+        policy = CallbackTargetPolicy(allowPrivateTargets: configuration.allowPrivateTargets)
+        timeout = .seconds(configuration.timeoutSeconds)
+        self.schedule = schedule
+        self.pollInterval = pollInterval
+        self.batchSize = max(1, batchSize)
+        instanceID = "whs_" + UUID().uuidString.lowercased()
+        self.logger = logger
+    }
+
+    /// How long a claimed attempt keeps its lease: the timeout, plus time for DNS and storage.
+    var lease: Duration { timeout + .seconds(60) }
+
+    /// Looks for due deliveries now instead of at the next poll (call it after committing an enqueue).
+    public func wake() {
+        doorbell.ring()
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
+                let claimed = await self.claim()
+                if claimed.isEmpty {
+                    await self.doorbell.wait(upTo: self.pollInterval)
+                    continue
+                }
+                await withTaskGroup(of: Void.self) { group in
+                    for claim in claimed {
+                        group.addTask { await self.deliver(claim) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.doorbell.ring()
+        }
+    }
+
+    private func claim() async -> [WebhookDeliveryRepository.Claim] {
+        do {
+            return try await deliveries.claim(owner: instanceID, limit: batchSize, lease: lease)
+        } catch {
+            logger.error("could not claim webhook deliveries; retrying", metadata: ["error": "\(String(reflecting: error))"])
+            return []
+        }
+    }
+
+    /// Makes one attempt and records it.
+    func deliver(_ claim: WebhookDeliveryRepository.Claim) async {
+        let startedAt = Date()
+        let started = ContinuousClock.now
+        let (statusCode, error, retryable) = await attempt(claim)
+        let next: WebhookDeliveryRepository.Outcome.Next
+        if let statusCode, (200..<300).contains(statusCode) {
+            next = .delivered
+        } else if retryable, let delay = schedule.delay(afterAttempt: claim.attempt) {
+            next = .retry(at: Date().addingTimeInterval(delay.seconds))
+        } else {
+            next = .failed
+        }
+        let outcome = WebhookDeliveryRepository.Outcome(
+            next: next, startedAt: startedAt, duration: ContinuousClock.now - started, statusCode: statusCode, error: error)
+        var metadata: Logger.Metadata = ["webhook_id": "\(claim.id)", "key_id": "\(claim.keyID)", "attempt": "\(claim.attempt)"]
+        if let statusCode { metadata["status"] = "\(statusCode)" }
+        if let error { metadata["error"] = "\(error)" }
+        switch next {
+        case .delivered: logger.info("webhook delivered", metadata: metadata)
+        case .retry(let at):
+            metadata["next_attempt_at"] = "\(at)"
+            logger.warning("webhook attempt failed; it will be retried", metadata: metadata)
+        case .failed: logger.error("webhook failed for good (`holysheep webhooks replay` queues it again)", metadata: metadata)
+        }
+        do {
+            let kept = try await deliveries.finish(claim, owner: instanceID, outcome: outcome)
+            if !kept {
+                logger.warning("webhook lease was lost during the attempt; another attempt supersedes this one", metadata: metadata)
+            }
+        } catch {
+            logger.error(
+                "could not record a webhook attempt; the delivery is retried once its lease expires",
+                metadata: metadata.merging(["storage_error": "\(String(reflecting: error))"]) { $1 })
+        }
+    }
+
+    /// Checks the target, signs and posts. Returns the status (if the receiver answered), what went wrong, and
+    /// whether trying again could help.
+    private func attempt(_ claim: WebhookDeliveryRepository.Claim) async -> (Int?, String?, Bool) {
+        let target: CallbackTargetPolicy.Target
+        do {
+            target = try await policy.check(claim.url)
+        } catch {
+            return (nil, error.message, error.code == "callback_host_unresolvable")
+        }
+        let signer: StandardWebhookSigner
+        do {
+            signer = StandardWebhookSigner(secret: try await secrets.secret(keyID: claim.keyID))
+        } catch {
+            return (nil, "could not read the key's webhook secret: \(error)", true)
+        }
+        let body = Array(claim.payload.utf8)
+        var request = HTTPClientRequest(url: target.url.absoluteString)
+        if let pinned = Self.pinned(target) {
+            request = HTTPClientRequest(url: pinned.url)
+            request.headers.add(name: "host", value: pinned.host)
+        }
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "user-agent", value: Self.userAgent)
+        for header in signer.headers(id: claim.id, timestamp: Date(), payload: body) {
+            request.headers.add(name: header.name, value: header.value)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let signed = request
+        let timeout = self.timeout
+        do {
+            let status = try await Self.withTimeout(timeout) { [httpClient, logger] in
+                let response = try await httpClient.execute(signed, deadline: .now() + .nanoseconds(Int64(timeout.nanoseconds)), logger: logger)
+                var read = 0
+                for try await chunk in response.body {
+                    read += chunk.readableBytes
+                    if read > Self.maxResponseBytes { break }
+                }
+                return Int(response.status.code)
+            }
+            return (status, (200..<300).contains(status) ? nil : "the receiver answered \(status)", true)
+        } catch is TimeoutError {
+            return (nil, "no answer within \(Int(timeout.seconds)) s", true)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return (nil, "no answer within \(Int(timeout.seconds)) s", true)
+        } catch {
+            return (nil, "could not reach the receiver: \(error)", true)
+        }
+    }
+
+    /// For `http://`: the URL with its host replaced by the checked address, and the `Host` header to send.
+    static func pinned(_ target: CallbackTargetPolicy.Target) -> (url: String, host: String)? {
+        guard target.url.scheme?.lowercased() == "http", let address = target.addresses.first, IPAddress(target.host) == nil,
+            var components = URLComponents(url: target.url, resolvingAgainstBaseURL: false)
+        else { return nil }
+        let literal: String
+        switch address {
+        case .v4: literal = address.description
+        case .v6: literal = "[\(address.description)]"
+        }
+        components.percentEncodedHost = literal
+        guard let url = components.string else { return nil }
+        let host = target.host + (components.port.map { ":\($0)" } ?? "")
+        return (url, host)
+    }
+
+    struct TimeoutError: Error {}
+
+    /// Runs `body`, cancelling it when `timeout` passes first.
+    static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw TimeoutError() }
+            return value
+        }
+    }
+}
