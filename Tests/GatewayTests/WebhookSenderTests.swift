@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import Testing
 @testable import Gateway
@@ -154,6 +155,37 @@ import Testing
                 #expect(delivery.lastError?.contains("not a public internet address") == true)
                 #expect(received.all.count == 0)
             }
+        }
+    }
+
+    @Test func gracefulShutdown_letsTheAttemptInFlightFinish_andClaimsNothingMore() async throws {
+        let store = try await TestStorage.open(.sqlite)
+        defer { Task { await store.close() } }
+        try await Self.withReceiver(delay: .milliseconds(800), answer: { _ in .noContent }) { url, received in
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            var configuration = GatewayConfiguration().webhooks
+            configuration.allowPrivateTargets = true
+            let sender = WebhookSender(
+                store: store, httpClient: client, configuration: configuration, schedule: .standard, pollInterval: .milliseconds(20),
+                logger: TestStorage.logger)
+            let group = ServiceGroup(configuration: .init(services: [sender], logger: TestStorage.logger))
+            let running = Task { try await group.run() }
+            let first = try await WebhookOutbox.enqueue(store.database, keyID: "key_a", url: url, eventType: WebhookOutbox.EventType.completed, data: Self.job)
+            sender.wake()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while received.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(received.all.count == 1)
+            await group.triggerGracefulShutdown()
+            let second = try await WebhookOutbox.enqueue(store.database, keyID: "key_a", url: url, eventType: WebhookOutbox.EventType.completed, data: Self.job)
+            sender.wake()
+            try await running.value
+            try await client.shutdown()
+            let repository = WebhookDeliveryRepository(store: store)
+            let finished = try #require(try await repository.find(id: first))
+            #expect(finished.status == .delivered && finished.attempts == 1)
+            let untouched = try #require(try await repository.find(id: second))
+            #expect(untouched.status == .pending && untouched.attempts == 0)
+            #expect(received.all.count == 1)
         }
     }
 

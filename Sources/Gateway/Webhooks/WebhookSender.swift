@@ -39,15 +39,20 @@ public final class WebhookSender: Service, Sendable {
     let logger: Logger
     private let doorbell = Doorbell()
     private let stopping = Atomic<Bool>(false)
+    private let inFlight = Atomic<Int>(0)
+    /// The most attempts running at once.
+    let maxInFlight: Int
 
     /// - Parameters:
     ///   - httpClient: the gateway's client (its redirect configuration must be `.disallow`).
     ///   - configuration: `webhooks.allow_private_targets` and `webhooks.timeout_seconds`.
     ///   - schedule: when failed attempts are retried (tests pass short delays).
     ///   - pollInterval: how often storage is asked for due deliveries when nobody calls ``wake()``.
+    ///   - batchSize: the most deliveries claimed by one query.
+    ///   - maxInFlight: the most attempts running at once.
     public init(
         store: SQLStore, httpClient: HTTPClient, configuration: GatewayConfiguration.Webhooks, schedule: WebhookRetrySchedule = .standard,
-        pollInterval: Duration = .seconds(1), batchSize: Int = 16, logger: Logger
+        pollInterval: Duration = .seconds(1), batchSize: Int = 16, maxInFlight: Int = 64, logger: Logger
     ) {
         deliveries = WebhookDeliveryRepository(store: store)
         secrets = WebhookSecretRepository(store: store)
@@ -57,6 +62,7 @@ public final class WebhookSender: Service, Sendable {
         self.schedule = schedule
         self.pollInterval = pollInterval
         self.batchSize = max(1, batchSize)
+        self.maxInFlight = max(1, maxInFlight)
         instanceID = "whs_" + UUID().uuidString.lowercased()
         self.logger = logger
     }
@@ -71,15 +77,23 @@ public final class WebhookSender: Service, Sendable {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
-                let claimed = await self.claim()
-                if claimed.isEmpty {
-                    await self.doorbell.wait(upTo: self.pollInterval)
-                    continue
-                }
-                await withTaskGroup(of: Void.self) { group in
+            // Attempts run side by side, up to `maxInFlight`; a slow receiver holds one slot, not the whole loop.
+            // Leaving the group waits for the attempts in flight (each bounded by the timeout).
+            await withDiscardingTaskGroup { group in
+                while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
+                    let free = self.maxInFlight - self.inFlight.load(ordering: .relaxed)
+                    let claimed = free > 0 ? await self.claim(limit: min(free, self.batchSize)) : []
+                    if claimed.isEmpty {
+                        await self.doorbell.wait(upTo: self.pollInterval)
+                        continue
+                    }
                     for claim in claimed {
-                        group.addTask { await self.deliver(claim) }
+                        self.inFlight.add(1, ordering: .relaxed)
+                        group.addTask {
+                            await self.deliver(claim)
+                            self.inFlight.subtract(1, ordering: .relaxed)
+                            self.doorbell.ring()
+                        }
                     }
                 }
             }
@@ -89,9 +103,9 @@ public final class WebhookSender: Service, Sendable {
         }
     }
 
-    private func claim() async -> [WebhookDeliveryRepository.Claim] {
+    private func claim(limit: Int) async -> [WebhookDeliveryRepository.Claim] {
         do {
-            return try await deliveries.claim(owner: instanceID, limit: batchSize, lease: lease)
+            return try await deliveries.claim(owner: instanceID, limit: limit, lease: lease)
         } catch {
             logger.error("could not claim webhook deliveries; retrying", metadata: ["error": "\(String(reflecting: error))"])
             return []
