@@ -208,3 +208,45 @@ def test_a_delivery_is_signed_verifiably_and_retried_with_the_same_id(
     assert row == {"status": "delivered", "attempts": 2, "last_status": 204}
     attempts = gw.storage.query("SELECT attempt, status_code FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt", [webhook_id])
     assert attempts == [{"attempt": 1, "status_code": 500}, {"attempt": 2, "status_code": 204}]
+
+
+def wait_for_status(storage: Storage, webhook_id: str, status: str, timeout: float = DELIVERY_TIMEOUT) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        [row] = storage.query("SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE id = ?", [webhook_id])
+        if row["status"] == status or time.monotonic() > deadline:
+            return row
+        time.sleep(0.05)
+
+
+def test_an_event_queued_while_no_server_runs_is_delivered_once_one_starts(
+    launch_gateway: Callable[..., Gateway], storage_engine: str, receiver_factory: Callable[[list[int]], Receiver]
+) -> None:
+    receiver = receiver_factory([200])
+    gw = launch_gateway(
+        storage_engine,
+        name="webhooks-restart",
+        start=False,
+        config_text=lambda upstream, storage: config_yaml(upstream, storage) + "webhooks: { allow_private_targets: true }\n",
+    )
+    key = gw.create_key("e2e-webhooks-restart", wait_active=False)
+    webhook_id, payload = insert_delivery(gw.storage, key_id=key.id, url=receiver.url, data={"id": "vid_r"}, event_type="video.generation.failed")
+    time.sleep(0.5)
+    assert receiver.received == []
+    gw.start()
+    [(headers, body)] = receiver.wait_for(1)
+    assert headers["webhook-id"] == webhook_id and body.decode() == payload
+    Webhook(webhook_secret(gw, key.id)).verify(body, headers)
+    assert wait_for_status(gw.storage, webhook_id, "delivered")["status"] == "delivered"
+
+
+def test_a_loopback_callback_is_refused_at_delivery_when_private_targets_are_not_allowed(
+    gateway: Gateway, receiver_factory: Callable[[list[int]], Receiver]
+) -> None:
+    receiver = receiver_factory([200])
+    key = gateway.create_key("e2e-webhooks-private", wait_active=False)
+    webhook_id, _ = insert_delivery(gateway.storage, key_id=key.id, url=receiver.url, data={"id": "vid_p"})
+    row = wait_for_status(gateway.storage, webhook_id, "failed")
+    assert row["status"] == "failed" and row["attempts"] == 1 and row["last_status"] is None
+    assert "not a public internet address" in row["last_error"] and "allow_private_targets" in row["last_error"]
+    assert receiver.received == []
