@@ -44,6 +44,7 @@ import Testing
             let bytes = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
+            headers["host"] = request.head.authority  // HTTP/1's Host, which HTTPTypes keeps as the authority
             let count = received.append(Received(headers: headers, body: String(buffer: bytes)))
             if delay > .zero { try await Task.sleep(for: delay) }
             return Response(status: answer(count))
@@ -176,6 +177,8 @@ import Testing
             while received.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(received.all.count == 1)
             await group.triggerGracefulShutdown()
+            while !sender.isStopping, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(received.all.count == 1, "the first attempt is still in flight")
             let second = try await WebhookOutbox.enqueue(store.database, keyID: "key_a", url: url, eventType: WebhookOutbox.EventType.completed, data: Self.job)
             sender.wake()
             try await running.value
@@ -189,14 +192,32 @@ import Testing
         }
     }
 
+    @Test func aHostName_isCalledAtItsCheckedAddresses_withItsHostHeader() async throws {
+        let store = try await TestStorage.open(.sqlite)
+        defer { Task { await store.close() } }
+        try await Self.withReceiver(answer: { _ in .ok }) { url, received in
+            // The receiver listens on 127.0.0.1 only; `localhost` may resolve to ::1 first, then to 127.0.0.1.
+            let named = url.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+            try await Self.withSender(store: store, schedule: WebhookRetrySchedule(delays: [], jitter: 0)) { sender in
+                let id = try await WebhookOutbox.enqueue(store.database, keyID: "key_a", url: named, eventType: WebhookOutbox.EventType.completed, data: Self.job)
+                sender.wake()
+                let delivery = try await Self.settled(id, store)
+                #expect(delivery.status == .delivered && delivery.attempts == 1)
+                let port = URL(string: url)!.port!
+                #expect(received.all.map { $0.headers["host"] } == ["localhost:\(port)"])
+            }
+        }
+    }
+
     @Test func anHTTPTarget_isCalledAtTheCheckedAddressWithItsHostHeader() throws {
         let target = CallbackTargetPolicy.Target(
             url: URL(string: "http://hooks.example.com:8080/video?x=1")!, host: "hooks.example.com", addresses: [IPAddress("93.184.216.34")!])
-        let pinned = try #require(WebhookSender.pinned(target))
-        #expect(pinned.url == "http://93.184.216.34:8080/video?x=1" && pinned.host == "hooks.example.com:8080")
-        let v6 = CallbackTargetPolicy.Target(url: URL(string: "http://hooks.example.com/h")!, host: "hooks.example.com", addresses: [IPAddress("2606:2800:220:1::1")!])
-        #expect(WebhookSender.pinned(v6)?.url == "http://[2606:2800:220:1::1]/h")
+        let pinned = WebhookSender.pinned(target)
+        #expect(pinned.map(\.url) == ["http://93.184.216.34:8080/video?x=1"] && pinned.map(\.host) == ["hooks.example.com:8080"])
+        let v6 = CallbackTargetPolicy.Target(
+            url: URL(string: "http://hooks.example.com/h")!, host: "hooks.example.com", addresses: [IPAddress("2606:2800:220:1::1")!, IPAddress("93.184.216.34")!])
+        #expect(WebhookSender.pinned(v6).map(\.url) == ["http://[2606:2800:220:1::1]/h", "http://93.184.216.34/h"])
         let tls = CallbackTargetPolicy.Target(url: URL(string: "https://hooks.example.com/h")!, host: "hooks.example.com", addresses: [IPAddress("93.184.216.34")!])
-        #expect(WebhookSender.pinned(tls) == nil)
+        #expect(WebhookSender.pinned(tls).isEmpty)
     }
 }

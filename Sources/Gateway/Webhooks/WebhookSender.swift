@@ -70,6 +70,9 @@ public final class WebhookSender: Service, Sendable {
     /// How long a claimed attempt keeps its lease: the timeout, plus time for DNS and storage.
     var lease: Duration { timeout + .seconds(60) }
 
+    /// Whether graceful shutdown began (no more claims).
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
     /// Looks for due deliveries now instead of at the next poll (call it after committing an enqueue).
     public func wake() {
         doorbell.ring()
@@ -165,29 +168,41 @@ public final class WebhookSender: Service, Sendable {
             return (nil, "could not read the key's webhook secret: \(error)", true)
         }
         let body = Array(claim.payload.utf8)
-        var request = HTTPClientRequest(url: target.url.absoluteString)
-        if let pinned = Self.pinned(target) {
-            request = HTTPClientRequest(url: pinned.url)
-            request.headers.add(name: "host", value: pinned.host)
+        let headers = [(name: "content-type", value: "application/json"), (name: "user-agent", value: Self.userAgent)]
+            + signer.headers(id: claim.id, timestamp: Date(), payload: body)
+        // The checked addresses in the order DNS gave them (the next one only when connecting to one fails), or
+        // the URL itself for https and address literals.
+        let pinned = Self.pinned(target)
+        let candidates = pinned.isEmpty ? [(url: target.url.absoluteString, host: String?.none)] : pinned.map { (url: $0.url, host: Optional($0.host)) }
+        let requests = candidates.map { candidate in
+            var request = HTTPClientRequest(url: candidate.url)
+            request.method = .POST
+            if let host = candidate.host { request.headers.add(name: "host", value: host) }
+            for header in headers { request.headers.add(name: header.name, value: header.value) }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            return request
         }
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "user-agent", value: Self.userAgent)
-        for header in signer.headers(id: claim.id, timestamp: Date(), payload: body) {
-            request.headers.add(name: header.name, value: header.value)
-        }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let signed = request
         let timeout = self.timeout
         do {
             let status = try await Self.withTimeout(timeout) { [httpClient, logger] in
-                let response = try await httpClient.execute(signed, deadline: .now() + .nanoseconds(Int64(timeout.nanoseconds)), logger: logger)
-                var read = 0
-                for try await chunk in response.body {
-                    read += chunk.readableBytes
-                    if read > Self.maxResponseBytes { break }
+                let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.nanoseconds))
+                for (index, request) in requests.enumerated() {
+                    let response: HTTPClientResponse
+                    do {
+                        response = try await httpClient.execute(request, deadline: deadline, logger: logger)
+                    } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                        throw error
+                    } catch where index < requests.count - 1 && !Task.isCancelled {
+                        continue  // could not connect to this address: try the next one
+                    }
+                    var read = 0
+                    for try await chunk in response.body {
+                        read += chunk.readableBytes
+                        if read > Self.maxResponseBytes { break }
+                    }
+                    return Int(response.status.code)
                 }
-                return Int(response.status.code)
+                throw HTTPClientError.connectTimeout  // unreachable: the last request returns or throws
             }
             return (status, (200..<300).contains(status) ? nil : "the receiver answered \(status)", true)
         } catch is TimeoutError {
@@ -199,20 +214,20 @@ public final class WebhookSender: Service, Sendable {
         }
     }
 
-    /// For `http://`: the URL with its host replaced by the checked address, and the `Host` header to send.
-    static func pinned(_ target: CallbackTargetPolicy.Target) -> (url: String, host: String)? {
-        guard target.url.scheme?.lowercased() == "http", let address = target.addresses.first, IPAddress(target.host) == nil,
+    /// For `http://` with a host name: the URL with its host replaced by each checked address (at most 4), and the
+    /// `Host` header to send. Empty for `https://` and address literals.
+    static func pinned(_ target: CallbackTargetPolicy.Target) -> [(url: String, host: String)] {
+        guard target.url.scheme?.lowercased() == "http", IPAddress(target.host) == nil,
             var components = URLComponents(url: target.url, resolvingAgainstBaseURL: false)
-        else { return nil }
-        let literal: String
-        switch address {
-        case .v4: literal = address.description
-        case .v6: literal = "[\(address.description)]"
-        }
-        components.percentEncodedHost = literal
-        guard let url = components.string else { return nil }
+        else { return [] }
         let host = target.host + (components.port.map { ":\($0)" } ?? "")
-        return (url, host)
+        return target.addresses.prefix(4).compactMap { address in
+            switch address {
+            case .v4: components.percentEncodedHost = address.description
+            case .v6: components.percentEncodedHost = "[\(address.description)]"
+            }
+            return components.string.map { ($0, host) }
+        }
     }
 
     struct TimeoutError: Error {}
