@@ -11,9 +11,10 @@ import Synchronization
 ///
 /// - Before each attempt the target is checked again with ``CallbackTargetPolicy`` (DNS answers change): a forbidden
 ///   or invalid URL fails the delivery for good; an unresolvable host is retried. For `http://` targets the request
-///   goes to the address that passed the check (the URL's host stays in `Host`), so DNS cannot be switched between
-///   check and connect; for `https://` the connection uses the host name, as certificate checking needs, and a
-///   rebinding attacker would still have to present a certificate for its own name from the private address.
+///   goes to the addresses that passed the check, in DNS order (the next only when connecting fails; the URL's host
+///   stays in `Host`), so DNS cannot be switched between check and connect; for `https://` the connection uses the
+///   host name, as certificate checking needs, and a rebinding attacker would still have to present a certificate
+///   for its own name from the private address.
 /// - The receiver has `webhooks.timeout_seconds` (default 5) for its whole answer; no redirect is followed.
 /// - A 2xx answer delivers the event; anything else (another status, a timeout, a refused connection) is retried on
 ///   the ``WebhookRetrySchedule`` (by default 8 attempts over about 27 h). Every attempt is a `webhook_attempts` row.
