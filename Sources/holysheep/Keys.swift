@@ -7,7 +7,7 @@ import Logging
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and revoke API keys (works beside a running server on the same storage).",
-        subcommands: [Create.self, List.self, Revoke.self])
+        subcommands: [Create.self, List.self, Revoke.self, WebhookSecretCommand.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key. The key is printed once, alone on the last line.")
@@ -76,6 +76,8 @@ struct Keys: AsyncParsableCommand {
                 }
                 print("Created key \(record.id) (label \"\(record.label)\", \(record.sandbox ? "sandbox" : "live"), rpm \(record.rpm ?? configuration.limits.defaultRPM), tpm \(record.tpm ?? configuration.limits.defaultTPM), models: \(record.models?.joined(separator: ",") ?? "all"))")
                 print("Credits: ¥\(try await ledger.balance(keyID: record.id).centsString) (sign-up grant ¥\(grant.centsString)\(initialCredits.map { " + ¥\($0.centsString)" } ?? "")).")
+                let webhookSecret = try await WebhookSecretRepository(store: store).secret(keyID: record.id)
+                print("Webhook secret: \(webhookSecret.value)")
                 print("Store this key now: it is kept only as a hash and cannot be shown again.")
                 print(secret.value)
             }
@@ -114,6 +116,29 @@ struct Keys: AsyncParsableCommand {
             guard let record else { throw ValidationError("no key has the id \(id); `holysheep keys list` shows the ids") }
             print("Revoked key \(record.id) (label \"\(record.label)\").")
         }
+    }
+}
+
+struct WebhookSecretCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhook-secret",
+        abstract: "Show a key's webhook signing secret (whsec_…), creating it if needed; --rotate replaces it.")
+
+    @OptionGroup var storage: StorageOptions
+    @Argument(help: "The key's id (key_…), as `keys list` shows it.") var id: String
+    @Flag(help: "Replace the secret: deliveries signed from now on use the new one.") var rotate = false
+
+    func run() async throws {
+        let logger = CommandLogging.bootstrap(defaultLevel: .warning)
+        let configuration = try storage.loadConfiguration()
+        let secret = try await storage.withStore(configuration, logger: logger) { store -> WebhookSecret in
+            guard try await APIKeyRepository(store: store).find(id: id) != nil else {
+                throw ValidationError("no key has the id \(id); `holysheep keys list` shows the ids")
+            }
+            let secrets = WebhookSecretRepository(store: store)
+            return try await rotate ? secrets.rotate(keyID: id) : secrets.secret(keyID: id)
+        }
+        print(secret.value)
     }
 }
 

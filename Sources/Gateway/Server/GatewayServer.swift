@@ -27,12 +27,15 @@ public final class GatewayServer: Sendable {
     public let usage: UsageRecorder
     /// Video jobs: submit, cancel, settle (see ``VideoJobService``).
     public let videoJobs: VideoJobService
+    /// Delivers the webhook outbox (video job events).
+    public let webhooks: WebhookSender
     public let metrics = GatewayMetrics()
     let httpClient: HTTPClient
     let logger: Logger
 
     private init(
-        configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, videoJobs: VideoJobService, httpClient: HTTPClient,
+        configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, videoJobs: VideoJobService,
+        webhooks: WebhookSender, httpClient: HTTPClient,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -40,6 +43,7 @@ public final class GatewayServer: Sendable {
         self.store = store
         self.keys = keys
         self.usage = usage
+        self.webhooks = webhooks
         self.httpClient = httpClient
         self.logger = logger
     }
@@ -75,10 +79,20 @@ public final class GatewayServer: Sendable {
         // One event loop group for the server and the upstream client: no thread hops between the two legs.
         let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: clientConfiguration)
         let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
-        let videoJobs = VideoJobService(store: store, credits: credits, configuration: configuration, logger: logger, onJobFinished: onJobFinished)
+        // A finished job with a `callback_url` queues its webhook event in the same transaction: it is sent even if
+        // the process dies right after.
+        let finished: VideoJobService.JobFinishedHook = { database, job, json in
+            if let url = job.callback_url {
+                let event = job.status == "completed" ? WebhookOutbox.EventType.completed : WebhookOutbox.EventType.failed
+                try await WebhookOutbox.enqueue(database, keyID: job.key_id, url: url, eventType: event, data: json)
+            }
+            try await onJobFinished(database, job, json)
+        }
+        let videoJobs = VideoJobService(store: store, credits: credits, configuration: configuration, logger: logger, onJobFinished: finished)
         return GatewayServer(
             configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
-            videoJobs: videoJobs, httpClient: httpClient, logger: logger)
+            videoJobs: videoJobs, webhooks: WebhookSender(store: store, httpClient: httpClient, configuration: configuration.webhooks, logger: logger),
+            httpClient: httpClient, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.
@@ -163,7 +177,7 @@ public final class GatewayServer: Sendable {
             server: .gatewayHTTP1(configuration: .init(idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
             // Stopped in reverse order: the workers give their jobs back before usage is flushed and storage closes.
-            services: [usage, keys, workers],
+            services: [usage, webhooks, keys, workers],
             onServerRunning: { [configuration] channel in
                 await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
             },

@@ -194,6 +194,52 @@ enum Migrations {
                 "CREATE INDEX video_jobs_queue ON video_jobs (status, created_at, id)",
                 "CREATE INDEX video_jobs_key_time ON video_jobs (key_id, created_at, id)",
             ]),
+        Migration(
+            version: 6, name: "webhooks",
+            statements: [
+                // Each key's Standard Webhooks signing secret (`whsec_…`), stored as is because signing needs the key
+                // itself (a hash would not do): protect this storage like the provider API keys.
+                """
+                CREATE TABLE webhook_secrets (
+                    key_id TEXT PRIMARY KEY,
+                    secret TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                // The outbox: one row per event, written in the transaction that finishes the job. `id` is the
+                // `webhook-id` (msg_…), the same on every attempt; a sender claims a due row by leasing it.
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    key_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    delivered_at BIGINT,
+                    lease_owner TEXT,
+                    lease_until BIGINT
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_key ON webhook_deliveries (key_id, created_at)",
+                """
+                CREATE TABLE webhook_attempts (
+                    delivery_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    started_at BIGINT NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    PRIMARY KEY (delivery_id, attempt)
+                )
+                """,
+            ]),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory lock taken first
