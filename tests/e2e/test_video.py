@@ -271,3 +271,37 @@ def test_crash_mid_batch_every_job_ends_exactly_once(launch_gateway: Callable[..
     # The kill really caught jobs mid-render: they were reclaimed after their lease and run again.
     attempts = gw.storage.query("SELECT MAX(attempts) AS most FROM video_jobs")[0]["most"]
     assert int(attempts) >= 2
+
+
+def test_a_finished_job_with_a_callback_url_sends_one_signed_event_verifiable_with_standardwebhooks(
+    launch_gateway: Callable[..., Gateway], storage_engine: str
+) -> None:
+    """The real path: the job's finish transaction queues the event, the sender signs and posts it."""
+    from standardwebhooks.webhooks import Webhook
+    from test_webhooks import Receiver, webhook_secret
+
+    receiver = Receiver([204])
+    receiver.thread.start()
+    try:
+        allow = lambda upstream, storage: video_config()(upstream, storage).replace(  # noqa: E731
+            "webhooks: { allow_private_targets: false }", "webhooks: { allow_private_targets: true }")
+        gw = launch_gateway(storage_engine, name="video-webhook", config_text=allow)
+        key = gw.create_key("e2e-video-webhook", sandbox=True)
+        secret = webhook_secret(gw, key.id)
+        with httpx.Client(base_url=gw.url, timeout=30) as http:
+            submitted = http.post(
+                "/v1/video/generate", headers=auth(key),
+                json={"model": "video-gen-2.1", "prompt": "Lanterns rise over the river", "duration": 5, "resolution": "720p", "callback_url": receiver.url},
+            )
+            assert submitted.status_code == 200, submitted.text
+            job = wait_done(http, key, submitted.json()["id"])
+        assert job["status"] == "completed", job
+        [(headers, body)] = receiver.wait_for(1)
+        event = Webhook(secret).verify(body, headers)
+        assert event["type"] == "video.generation.completed" and event["data"]["id"] == job["id"], event
+        assert event["data"]["status"] == "completed" and headers["webhook-id"].startswith("msg_")
+        time.sleep(1.5)
+        assert len(receiver.wait_for(1)) == 1, "the event was delivered more than once"
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
