@@ -25,7 +25,11 @@ struct DramaPlatform: ParsableArguments {
         configuration.artifacts.path = folder.appendingPathComponent("artifacts").path
         configuration.server.host = "127.0.0.1"
         configuration.server.port = 0
-        let gateway = try await GatewayServer.open(configuration: configuration, logger: logger)
+        // The in-process platform logs only what is critical (unless HOLYSHEEP_LOG_LEVEL asks for more): its
+        // shutdown by cancellation at the end of the command is expected, and errors reach the command as answers.
+        var gatewayLogger = Logger(label: "holysheep.embedded")
+        if ProcessInfo.processInfo.environment["HOLYSHEEP_LOG_LEVEL"] == nil { gatewayLogger.logLevel = .critical }
+        let gateway = try await GatewayServer.open(configuration: configuration, logger: gatewayLogger)
         let secret: APIKeySecret
         do {
             secret = try await APIKeyRepository(store: gateway.store).create(.init(label: "drama-embedded", sandbox: true)).secret

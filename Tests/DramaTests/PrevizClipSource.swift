@@ -12,6 +12,7 @@ final class PrevizClipSource: ClipSource {
         var rendersPerJob: [String: Int] = [:]
         var finished = 0
         var started = 0
+        var rateLimited = 0
     }
 
     let renderer: PrevizRenderer
@@ -22,13 +23,25 @@ final class PrevizClipSource: ClipSource {
     /// Job ids whose first `finish` ends as a failed job.
     let failingJobs: Mutex<Set<String>>
 
-    init(hangAfter: Int? = nil, failingJobs: Set<String> = []) throws {
+    /// The next `remaining` submits answer `429` with this `Retry-After`.
+    let rateLimit: Mutex<(remaining: Int, retryAfter: Duration)>
+
+    init(hangAfter: Int? = nil, failingJobs: Set<String> = [], rateLimited: Int = 0, retryAfter: Duration = .milliseconds(300)) throws {
+        rateLimit = Mutex((rateLimited, retryAfter))
         renderer = PrevizRenderer(ffmpeg: try FFmpegTool.locate(.ffmpeg), threads: 1, showsTimer: false)
         self.hangAfter = hangAfter
         self.failingJobs = Mutex(failingJobs)
     }
 
     func submit(_ shot: Shot, idempotencyKey: String) async throws -> String {
+        if let retryAfter = rateLimit.withLock({ limit -> Duration? in
+            guard limit.remaining > 0 else { return nil }
+            limit.remaining -= 1
+            return limit.retryAfter
+        }) {
+            counts.withLock { $0.rateLimited += 1 }
+            throw ClipRateLimited(retryAfter: retryAfter)
+        }
         let jobID = "job-\(idempotencyKey)"
         counts.withLock { counts in
             counts.submitsPerKey[idempotencyKey, default: 0] += 1

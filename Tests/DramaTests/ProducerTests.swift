@@ -93,6 +93,22 @@ import Testing
         #expect(source.counts.withLock { $0.jobsPerShot[board.shots[0].id] } == ["job-\(key)", "job-\(key)-f1"])
     }
 
+    @Test("429s pause every submit for Retry-After and lose nothing")
+    func rateLimited_pausesAndLosesNothing() async throws {
+        let folder = try TemporaryFolder()
+        let board = Storyboard.short(4)
+        let source = try PrevizClipSource(rateLimited: 3, retryAfter: .milliseconds(300))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let state = try await Self.producer(folder, board, source).run()
+        #expect(clock.now - start >= .milliseconds(300))
+        #expect(state.completedCount == 4 && state.failedCount == 0)
+        let counts = source.counts.withLock { $0 }
+        #expect(counts.rateLimited == 3)
+        #expect(counts.submitsPerKey.count == 4 && counts.submitsPerKey.values.allSatisfy { $0 == 1 })
+        #expect(counts.rendersPerJob.values.allSatisfy { $0 == 1 })
+    }
+
     @Test("state.json round-trips every status")
     func state_roundTrips() throws {
         var state = EpisodeState(shotIDs: ["s01-01", "s01-02", "s01-03", "s01-04"], model: "m", resolution: "720p", aspectRatio: "9:16")

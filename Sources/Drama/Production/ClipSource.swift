@@ -39,3 +39,15 @@ public struct ClipJobFailure: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "job \(jobID) failed: \(message)" }
 }
+
+/// The platform asked to slow down (`429`) for longer than the client's own retries wait: the producer pauses every
+/// submit for ``retryAfter`` and asks again, without counting a failure.
+public struct ClipRateLimited: Error, Sendable, CustomStringConvertible {
+    public var retryAfter: Duration
+
+    public init(retryAfter: Duration) {
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "rate limited; retry after \(retryAfter)" }
+}

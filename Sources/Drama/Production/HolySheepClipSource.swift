@@ -23,7 +23,11 @@ public struct HolySheepClipSource: ClipSource {
         let request = VideoRequest(
             model: model, prompt: shot.prompt.isEmpty ? shot.description : shot.prompt, duration: shot.durationSeconds,
             resolution: format.resolution.rawValue, aspectRatio: format.aspectRatio.rawValue, emotionTone: shot.emotionTone)
-        return try await client.submitVideo(request, idempotencyKey: idempotencyKey).id
+        do {
+            return try await client.submitVideo(request, idempotencyKey: idempotencyKey).id
+        } catch let error as HolySheepError where error.status == 429 {
+            throw ClipRateLimited(retryAfter: error.retryAfter ?? .seconds(1))
+        }
     }
 
     public func finish(jobID: String, shot: Shot, to file: URL) async throws -> ClipResult {
@@ -32,6 +36,8 @@ public struct HolySheepClipSource: ClipSource {
             job = try await client.waitForVideo(id: jobID, pollInterval: pollInterval, timeout: timeout)
         } catch let error as HolySheepError where error.kind == .videoFailed || error.kind == .videoCancelled {
             throw ClipJobFailure(jobID: jobID, message: error.message)
+        } catch let error as HolySheepError where error.status == 429 {
+            throw ClipRateLimited(retryAfter: error.retryAfter ?? .seconds(1))
         }
         let download = file.deletingLastPathComponent().appendingPathComponent(".\(shot.id).download.mp4")
         try await client.downloadVideo(id: jobID, to: download)

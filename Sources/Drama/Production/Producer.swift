@@ -97,6 +97,13 @@ public final class Producer: Sendable {
         return store.record(shotID)!
     }
 
+    /// A refusal that asking again cannot change: a `4xx` other than `408`, `409` and `429` (a bad request, a key
+    /// without credits or access, an unknown route or model).
+    static func isPermanent(_ error: any Error) -> Bool {
+        guard let error = error as? HolySheepError, error.kind == .api, let status = error.status else { return false }
+        return (400..<500).contains(status) && ![408, 409, 429].contains(status)
+    }
+
     /// Drives one shot to completed or failed. Throws only on cancellation or when the state cannot be saved.
     func produce(_ shot: Shot) async throws {
         var attempts = 0
@@ -131,13 +138,14 @@ public final class Producer: Sendable {
                 }
             } catch let error where error is CancellationError || Task.isCancelled {
                 throw CancellationError()
-            } catch let error as HolySheepError where error.status == 429 && error.retryAfter != nil && rateLimited < 20 {
+            } catch let error as ClipRateLimited where rateLimited < 20 {
                 rateLimited += 1
-                budget.pause(for: error.retryAfter!)
+                budget.pause(for: error.retryAfter)
+                if case .submitted = record.status { try await Task.sleep(for: error.retryAfter) }  // polls wait too
             } catch {
                 attempts += 1
                 let jobFailed = error is ClipJobFailure
-                let giveUp = attempts >= options.maxAttempts
+                let giveUp = attempts >= options.maxAttempts || Self.isPermanent(error)
                 try store.update(shot.id) {
                     if jobFailed { $0.failedJobs += 1 }
                     if jobFailed || giveUp { $0.status = giveUp ? .failed(error: "\(error)", attempts: attempts) : .pending }

@@ -28,7 +28,8 @@ public final class ProgressDisplay: Sendable {
     public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1, write: (@Sendable (String) -> Void)? = nil) {
         self.isTerminal = isTerminal
         self.write = write ?? { text in
-            FileHandle.standardOutput.write(Data(text.utf8))
+            print(text, terminator: "")  // through stdio, so it stays in order with the command's print()
+            fflush(nil)
         }
     }
 
