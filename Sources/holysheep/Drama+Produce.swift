@@ -13,13 +13,17 @@ extension Drama {
         @Argument(help: "The script.") var script: String
         @Option(help: "The episode folder.") var out: String
         @Option(help: "Shots generated at once.") var concurrency = 4
-        @Option(help: "Video submits per minute.") var rpm = 30
+        @Option(help: "Video submits per minute (polls are extra: about 30 per minute per shot in progress).") var rpm = 240
         @Flag(help: "Burn the subtitles into the picture.") var burnSubtitles = false
+        @Flag(help: "Render previz clips on this machine instead of calling the platform (no API, no cost).") var localPreviz = false
         @OptionGroup var options: DramaOptions
         @OptionGroup var platform: DramaPlatform
 
         func validate() throws {
             guard concurrency >= 1, rpm >= 1 else { throw ValidationError("--concurrency and --rpm must be at least 1") }
+            if localPreviz && (platform.embedded || options.chatModel != nil) {
+                throw ValidationError("--local-previz uses no platform: drop --embedded and --chat-model")
+            }
         }
 
         func run() async throws {
@@ -30,11 +34,12 @@ extension Drama {
             let media = try Drama.media()
             let (options, concurrency, rpm, burn) = (options, concurrency, rpm, burnSubtitles)
             let format = try options.format()
-            let path = try await platform.withClient(folder: episode.url, logger: logger) { client in
+            let local = localPreviz ? try LocalPrevizClipSource(renderer: PrevizRenderer(ffmpeg: FFmpegTool.locate(.ffmpeg), threads: 1), format: format) : nil
+            let produce: @Sendable (HolySheepClient?) async throws -> String = { client in
                 let storyboard = try await Self.storyboard(screenplay, episode: episode, options: options, client: client)
                 let pricing = try await options.pricing(client: client)
                 print("\(storyboard.shots.count) shots, \(storyboard.totalSeconds) s; estimate ¥\(EpisodePlan(storyboard: storyboard, pricing: pricing).estimateCNY)")
-                let source = HolySheepClipSource(client: client, model: options.model, format: format, assembler: media)
+                let source: any ClipSource = try local ?? HolySheepClipSource(client: client.unwrap(), model: options.model, format: format, assembler: media)
                 let producer = try Producer.open(
                     folder: episode, storyboard: storyboard, model: options.model, resolution: format.resolution.rawValue,
                     aspectRatio: format.aspectRatio.rawValue, source: source,
@@ -42,11 +47,12 @@ extension Drama {
                 let state = try await producer.run()
                 return try await Self.finish(episode, storyboard: storyboard, state: state, media: media, burnSubtitles: burn)
             }
+            let path = localPreviz ? try await produce(nil) : try await platform.withClient(folder: episode.url, logger: logger) { try await produce($0) }
             print(path)
         }
 
         /// The saved storyboard (prompts refreshed from `characters.json`, which the user may have edited), or a new one.
-        static func storyboard(_ screenplay: Screenplay, episode: EpisodeFolder, options: DramaOptions, client: HolySheepClient) async throws -> Storyboard {
+        static func storyboard(_ screenplay: Screenplay, episode: EpisodeFolder, options: DramaOptions, client: HolySheepClient?) async throws -> Storyboard {
             let fileManager = FileManager.default
             if fileManager.fileExists(atPath: episode.storyboard.path) {
                 var storyboard = try episode.loadStoryboard()
@@ -86,6 +92,7 @@ extension Drama {
         @Argument(help: "The episode folder.") var folder: String
         @Option(help: "The shot id, such as s01-03.") var shot: String
         @Flag(help: "Burn the subtitles into the picture.") var burnSubtitles = false
+        @Flag(help: "Render the previz clip on this machine instead of calling the platform (no API, no cost).") var localPreviz = false
         @OptionGroup var platform: DramaPlatform
 
         func run() async throws {
@@ -96,8 +103,9 @@ extension Drama {
             let media = try Drama.media()
             let format = try VideoFormat(resolution: saved.resolution, aspectRatio: saved.aspectRatio)
             let (shot, burn) = (shot, burnSubtitles)
-            let path = try await platform.withClient(folder: episode.url, logger: logger) { client in
-                let source = HolySheepClipSource(client: client, model: saved.model, format: format, assembler: media)
+            let local = localPreviz ? try LocalPrevizClipSource(renderer: PrevizRenderer(ffmpeg: FFmpegTool.locate(.ffmpeg), threads: 1), format: format) : nil
+            let regenerate: @Sendable (HolySheepClient?) async throws -> String = { client in
+                let source: any ClipSource = try local ?? HolySheepClipSource(client: client.unwrap(), model: saved.model, format: format, assembler: media)
                 let producer = try Producer.open(
                     folder: episode, storyboard: storyboard, model: saved.model, resolution: saved.resolution, aspectRatio: saved.aspectRatio,
                     source: source, progress: ProgressDisplay())
@@ -105,7 +113,16 @@ extension Drama {
                 print("\(shot): \(record.status.name), regeneration \(record.regenerations), spent ¥\(record.spentCNY) on this shot")
                 return try await Produce.finish(episode, storyboard: storyboard, state: producer.state, media: media, burnSubtitles: burn)
             }
+            let path = localPreviz ? try await regenerate(nil) : try await platform.withClient(folder: episode.url, logger: logger) { try await regenerate($0) }
             print(path)
         }
+    }
+}
+
+extension Optional where Wrapped == HolySheepClient {
+    /// The client; only nil with --local-previz, which never asks for it.
+    func unwrap() throws -> HolySheepClient {
+        guard let self else { throw ValidationError("no platform client") }
+        return self
     }
 }

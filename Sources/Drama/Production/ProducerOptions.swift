@@ -2,7 +2,7 @@
 public struct ProducerOptions: Sendable, Hashable {
     /// Shots in progress at once. Default 4.
     public var concurrency: Int
-    /// Submits per minute, across all shots. Default 30.
+    /// Submits per minute, across all shots. Default 240 (a key allows 500 requests a minute by default; polls count too).
     public var requestsPerMinute: Int
     /// Failures a shot may have in one run before it is marked failed. Default 3.
     public var maxAttempts: Int
@@ -12,7 +12,7 @@ public struct ProducerOptions: Sendable, Hashable {
     public var backoffMax: Duration
 
     public init(
-        concurrency: Int = 4, requestsPerMinute: Int = 30, maxAttempts: Int = 3, backoffBase: Duration = .seconds(1),
+        concurrency: Int = 4, requestsPerMinute: Int = 240, maxAttempts: Int = 3, backoffBase: Duration = .seconds(1),
         backoffMax: Duration = .seconds(30)
     ) {
         self.concurrency = max(1, concurrency)
