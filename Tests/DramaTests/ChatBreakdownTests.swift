@@ -88,3 +88,27 @@ final class ScriptedChatModel: ChatModel {
         #expect(shots.count == 4 && shots[0].id == "s03-01" && shots[0].characters == ["ZHOU LAN", "GRANDPA LIN"])
     }
 }
+
+/// The optional chat-model steps: character sheets and script enhancement.
+@Suite struct ChatEnrichmentTests {
+    @Test("a chat model's character sheets replace the script's; characters it leaves out keep theirs")
+    func castDescribedByModel() async throws {
+        let screenplay = try Fountain.parse(ChatBreakdownTests.scene)
+        let model = ScriptedChatModel(["{\"characters\": [{\"name\": \"Zhou Lan\", \"look\": \"a woman of 55, hair in a bun\", \"wardrobe\": \"a floral apron\"}]}"])
+        let cast = await Cast.described(by: model, screenplay: screenplay)
+        #expect(cast.sheet("ZHOU LAN") == CharacterSheet(name: "ZHOU LAN", look: "a woman of 55, hair in a bun", wardrobe: "a floral apron"))
+        #expect(cast.sheet("GRANDPA LIN") == Cast(screenplay: screenplay).sheet("GRANDPA LIN"))
+        #expect(cast.sheet("ZHOU LAN")?.promptLine == "ZHOU LAN: a woman of 55, hair in a bun; wearing a floral apron.")
+    }
+
+    @Test("the enhancer rewrites action only when the answer has one text per paragraph")
+    func enhancerRewritesAction() async throws {
+        let screenplay = try Fountain.parse(ChatBreakdownTests.scene)
+        let vivid = "Steam curls over a floured board as ZHOU LAN's quick fingers pleat dumplings."
+        let enhanced = await ScriptEnhancer(model: ScriptedChatModel(["{\"actions\": [\"\(vivid)\"]}"])).enhance(screenplay)
+        #expect(enhanced.scenes[0].actionBeats.map(\.text) == [vivid])
+        #expect(enhanced.scenes[0].dialogue == screenplay.scenes[0].dialogue)
+        let unchanged = await ScriptEnhancer(model: ScriptedChatModel(["{\"actions\": [\"a\", \"b\"]}"])).enhance(screenplay)
+        #expect(unchanged == screenplay)
+    }
+}

@@ -80,6 +80,21 @@ import Testing
         await #expect(throws: DramaError.self) { try await producer.regenerate("s09-09") }
     }
 
+    @Test("a completed shot whose clip was deleted is fetched again from its job, not paid twice")
+    func missingClip_isFetchedAgainFromItsJob() async throws {
+        let folder = try TemporaryFolder()
+        let board = Storyboard.short(2)
+        let source = try PrevizClipSource()
+        let producer = try Self.producer(folder, board, source)
+        try await producer.run()
+        let before = producer.state.shots[0]
+        try FileManager.default.removeItem(at: EpisodeFolder(folder.url).clip(board.shots[0].id))
+        let state = try await Self.producer(folder, board, source).run()
+        #expect(FileManager.default.fileExists(atPath: EpisodeFolder(folder.url).clip(board.shots[0].id).path))
+        #expect(state.shots[0].spentCNY == before.spentCNY && state.shots[0].generations == 1)
+        #expect(source.counts.withLock { $0.submitsPerKey.values.allSatisfy { $0 == 1 } })
+    }
+
     @Test("a job that fails is replaced by a new job; the shot completes")
     func failedJob_isReplaced() async throws {
         let folder = try TemporaryFolder()

@@ -58,6 +58,13 @@ public final class Producer: Sendable {
     ///   when `state.json` cannot be written.
     @discardableResult
     public func run() async throws -> EpisodeState {
+        // A completed shot whose clip is gone (deleted, or the folder copied without clips) is downloaded again from
+        // its job: no new job, no second charge.
+        for record in store.current.shots {
+            guard case .completed(_, _, _, let jobID) = record.status, !FileManager.default.fileExists(atPath: folder.clip(record.shotID).path) else { continue }
+            let key = record.idempotencyKey(episodeID: store.current.episodeID)
+            try store.update(record.shotID) { $0.status = .submitted(jobID: jobID, idempotencyKey: key) }
+        }
         let records = store.current.shots
         let submittedFirst = records.filter { if case .submitted = $0.status { true } else { false } }
             + records.filter { switch $0.status { case .pending, .failed: true; default: false } }
@@ -128,8 +135,11 @@ public final class Producer: Sendable {
                     let result = try await source.finish(jobID: jobID, shot: shot, to: folder.clip(shot.id))
                     let updated = try store.update(shot.id) {
                         $0.status = .completed(file: "clips/\(shot.id).mp4", seconds: result.seconds, costCNY: result.costCNY, jobID: jobID)
-                        $0.spentCNY += result.costCNY
-                        $0.generations += 1
+                        if $0.chargedJobID != jobID {
+                            $0.spentCNY += result.costCNY
+                            $0.generations += 1
+                            $0.chargedJobID = jobID
+                        }
                         $0.latencySeconds = $0.submittedAt.map { Date().timeIntervalSince($0) }
                     }
                     let latency = updated?.latencySeconds.map { String(format: " in %.1f s", $0) } ?? ""

@@ -16,6 +16,8 @@ public struct ShotRecord: Sendable, Hashable, Codable {
     public var spentCNY: Decimal
     /// Jobs completed for this shot, regenerations included.
     public var generations: Int
+    /// The last job whose cost was added to ``spentCNY``, so a clip downloaded again is not counted twice.
+    public var chargedJobID: String?
 
     public init(shotID: String) {
         self.shotID = shotID
@@ -35,6 +37,6 @@ public struct ShotRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case shotID = "shot_id", status, regenerations, failedJobs = "failed_jobs", submittedAt = "submitted_at"
-        case latencySeconds = "latency_seconds", spentCNY = "spent_cny", generations
+        case latencySeconds = "latency_seconds", spentCNY = "spent_cny", generations, chargedJobID = "charged_job_id"
     }
 }
