@@ -14,10 +14,25 @@ struct DramaOptions: ParsableArguments {
     @Option(help: "9:16, 16:9, 1:1, 4:3, 3:4 or 21:9.") var aspectRatio = "9:16"
     @Option(help: "Price of a second of video in CNY (default: the platform's /v1/models pricing, else the built-in catalog).") var pricePerSecond: String?
     @Option(help: "Market exchange rate the savings are computed against.") var marketRate = "7.3"
+    @Option(help: "Clip durations the video model accepts, in seconds: a range (5-30) or a list (5,10).") var durations = "5-30"
+
+    /// The timing rule with the accepted durations of `--durations`.
+    func timing() throws -> ShotTiming {
+        let parts = durations.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if parts.count == 2, let low = parts[0], let high = parts[1], 1 <= low, low <= high {
+            return ShotTiming(acceptedDurations: Array(low...high))
+        }
+        let list = durations.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        guard !list.isEmpty, list.count == durations.split(separator: ",").count else {
+            throw ValidationError("--durations must be a range such as 5-30 or a list such as 5,10, got \(durations)")
+        }
+        return ShotTiming(acceptedDurations: list)
+    }
 
     func validate() throws {
         if enhance && chatModel == nil { throw ValidationError("--enhance needs --chat-model") }
         _ = try format()
+        _ = try timing()
     }
 
     func format() throws -> VideoFormat {
@@ -31,13 +46,14 @@ struct DramaOptions: ParsableArguments {
     /// The storyboard of `screenplay`, and the cast sheets it was prompted with.
     func storyboard(_ screenplay: Screenplay, client: HolySheepClient?) async -> (Storyboard, Cast) {
         var screenplay = screenplay
-        var planner = StoryboardPlanner()
+        let deterministic = DeterministicBreakdown(timing: (try? timing()) ?? ShotTiming())
+        var planner = StoryboardPlanner(deterministic: deterministic)
         var cast = Cast(screenplay: screenplay)
         if let chatModel, let client {
             let model = HolySheepChatModel(client: client, model: chatModel)
             if enhance { screenplay = await ScriptEnhancer(model: model).enhance(screenplay) }
             cast = await Cast.described(by: model, screenplay: screenplay)
-            planner.chat = ChatBreakdown(model: model)
+            planner.chat = ChatBreakdown(model: model, fallback: deterministic)
         }
         return (await planner.storyboard(for: screenplay, cast: cast), cast)
     }

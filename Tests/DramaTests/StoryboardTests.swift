@@ -38,6 +38,14 @@ import Testing
         }
     }
 
+    @Test("an exchange too long for the longest accepted clip is split between its lines")
+    func deterministicBreakdown_splitsExchangesLongerThanTheLongestClip() throws {
+        let screenplay = try Self.demo()
+        let shots = DeterministicBreakdown(timing: ShotTiming(acceptedDurations: [5, 10])).shots(for: screenplay.scenes[0], cast: screenplay.characters)
+        #expect(shots.count == 7)
+        #expect(shots.allSatisfy { ShotTiming().requiredSeconds(for: $0.dialogue.map(\.text)) <= 10 })
+    }
+
     @Test("a one-paragraph scene is split and padded up to 4 shots")
     func deterministicBreakdown_ofShortScene_reachesFour() throws {
         let screenplay = try Screenplay(parsing: "EXT. ROOF - DAY\n\nMEI looks down. The city hums.\n\nMEI\nNot today.\n", format: .fountain)

@@ -44,8 +44,11 @@ public struct HolySheepClipSource: ClipSource {
         defer { try? FileManager.default.removeItem(at: download) }
         let info = try await assembler.probe.info(for: download)
         let profile = PrevizRenderer.codecProfile
-        if info.videoProfile == profile.probedProfile, info.width == format.width, info.height == format.height,
-            Int(info.frameRate.rounded()) == profile.frameRate, info.audioSampleRate == profile.audioSampleRate
+        let level = Int(profile.level.filter(\.isNumber))
+        if info.videoCodec == profile.videoCodec, info.videoProfile == profile.probedProfile, info.videoLevel == level,
+            info.pixelFormat == profile.pixelFormat, info.width == format.width, info.height == format.height,
+            abs(info.frameRate - Double(profile.frameRate)) < 0.01, info.audioCodec == profile.audioCodec,
+            info.audioSampleRate == profile.audioSampleRate, info.audioChannels == profile.audioChannels
         {
             try? FileManager.default.removeItem(at: file)
             try FileManager.default.moveItem(at: download, to: file)

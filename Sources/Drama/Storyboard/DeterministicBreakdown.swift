@@ -4,7 +4,8 @@
 /// has more than ``maximumShots`` beats, the two neighbours with the fewest words between them are merged; while it
 /// has fewer than ``minimumShots``, the largest beat is split (dialogue between its lines, action between its
 /// paragraphs or sentences), and when nothing can be split an establishing shot of the location, then reaction
-/// shots, are added. Camera notes follow the beat (wide for the first action, close-ups for one speaker,
+/// shots, are added. An exchange too long to be read within the longest accepted duration is split between its
+/// lines while the scene has room. Camera notes follow the beat (wide for the first action, close-ups for one speaker,
 /// over-the-shoulder for an exchange); the emotion tone comes from words in the beat, else the scene.
 ///
 /// ```swift
@@ -69,6 +70,15 @@ public struct DeterministicBreakdown: Sendable {
             let index = pairs.min { beats[$0].weight + beats[$0 + 1].weight < beats[$1].weight + beats[$1 + 1].weight }!
             beats[index] = beats[index].merged(with: beats[index + 1])
             beats.remove(at: index + 1)
+        }
+        // A beat whose dialogue cannot be read within the longest accepted clip is split between its lines, room
+        // permitting.
+        let longest = Double(timing.acceptedDurations.last ?? 30)
+        while beats.count < maximumShots,
+            let index = beats.indices.first(where: { beats[$0].lines.count >= 2 && timing.requiredSeconds(for: beats[$0].lines.map(\.text)) > longest }),
+            let (first, second) = beats[index].split()
+        {
+            beats.replaceSubrange(index...index, with: [first, second])
         }
         while beats.count < minimumShots {
             let splittable = beats.indices.filter { beats[$0].split() != nil }
