@@ -13,14 +13,18 @@ final class FakeVideoPlatform: Sendable {
         var submits = 0
         var rateLimited = 0
         var keys: [String] = []
+        /// Jobs that end `failed`.
+        var failing: Set<String> = []
+        var failFirst = 0
     }
 
     let clip: Data
     let state: Mutex<State>
 
-    init(clip: Data, rateLimited: Int = 0) {
+    /// - Parameter failFirst: how many of the first jobs end `failed`.
+    init(clip: Data, rateLimited: Int = 0, failFirst: Int = 0) {
         self.clip = clip
-        state = Mutex(State(rateLimited: rateLimited))
+        state = Mutex(State(rateLimited: rateLimited, failFirst: failFirst))
     }
 
     func job(_ id: String, duration: Int, status: String) -> String {
@@ -54,6 +58,10 @@ final class FakeVideoPlatform: Sendable {
                 }
                 state.keys.append(key)
                 let id = state.jobsByKey[key] ?? "vgen_\(state.jobsByKey.count + 1)"
+                if state.jobsByKey[key] == nil, state.failFirst > 0 {
+                    state.failFirst -= 1
+                    state.failing.insert(id)
+                }
                 state.jobsByKey[key] = id
                 state.durations[id] = duration
                 return id
@@ -67,8 +75,13 @@ final class FakeVideoPlatform: Sendable {
         }
         router.get("v1/video/generations/:id") { _, context -> Response in
             let id = try context.parameters.require("id")
-            guard let duration = self.state.withLock({ $0.durations[id] }) else {
+            guard let (duration, fails) = self.state.withLock({ state in state.durations[id].map { ($0, state.failing.contains(id)) } }) else {
                 return Self.json(#"{"error":{"message":"no such job","type":"invalid_request_error"}}"#, status: .notFound)
+            }
+            if fails {
+                return Self.json(
+                    self.job(id, duration: duration, status: "failed")
+                        .replacingOccurrences(of: #""error":null"#, with: #""error":{"code":"upstream_error","message":"the provider gave up"}"#))
             }
             return Self.json(self.job(id, duration: duration, status: "completed"))
         }
