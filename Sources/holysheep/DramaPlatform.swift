@@ -7,7 +7,7 @@ import Logging
 
 /// How a `drama` command reaches the platform: the one named by `HOLYSHEEP_BASE_URL` / `HOLYSHEEP_API_KEY`, or, with
 /// `--embedded`, one started in this process on a free loopback port with the embedded default configuration (its
-/// SQLite file in the episode folder) and a sandbox key (video on the previz renderer, never charged), stopped when
+/// SQLite file in the episode folder) and a sandbox key (kept in `embedded-key.txt` there, reused on resume) (video on the previz renderer, never charged), stopped when
 /// the command ends or is interrupted.
 struct DramaPlatform: ParsableArguments {
     @Flag(help: "Start the platform in this process (embedded default, SQLite in the episode folder, a sandbox key) instead of using HOLYSHEEP_BASE_URL/HOLYSHEEP_API_KEY.")
@@ -30,10 +30,19 @@ struct DramaPlatform: ParsableArguments {
         var gatewayLogger = Logger(label: "holysheep.embedded")
         if ProcessInfo.processInfo.environment["HOLYSHEEP_LOG_LEVEL"] == nil { gatewayLogger.logLevel = .critical }
         let gateway = try await GatewayServer.open(configuration: configuration, logger: gatewayLogger)
-        let secret: APIKeySecret
+        // One sandbox key per episode folder, kept beside its database: a resumed run polls its jobs (and repeats its
+        // idempotency keys) as the same caller, which is what lets the platform answer with the jobs it already has.
+        let keyFile = folder.appendingPathComponent("embedded-key.txt")
+        let secret: String
         do {
-            secret = try await APIKeyRepository(store: gateway.store).create(.init(label: "drama-embedded", sandbox: true)).secret
-            try await gateway.keys.refresh()
+            if let saved = try? String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !saved.isEmpty {
+                secret = saved
+            } else {
+                secret = try await APIKeyRepository(store: gateway.store).create(.init(label: "drama-embedded", sandbox: true)).secret.value
+                try Data(secret.utf8).write(to: keyFile, options: .atomic)
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
+                try await gateway.keys.refresh()
+            }
         } catch {
             await gateway.store.close()
             throw error
@@ -50,7 +59,7 @@ struct DramaPlatform: ParsableArguments {
                 throw ValidationError("The embedded platform stopped before it listened; see the log above.")
             }
             logger.info("embedded platform listening on http://127.0.0.1:\(port)/v1 (sandbox key, previz video)")
-            let client = HolySheepClient(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: secret.value)
+            let client = HolySheepClient(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: secret)
             group.addTask { try await body(client) }
             defer { group.cancelAll() }
             while let next = try await group.next() {
