@@ -77,7 +77,14 @@ let package = Package(
         ),
         .executableTarget(name: "holysheep-hotpath", dependencies: ["HolySheepCore"], path: "Benchmarks/HotPath"),
         .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DramaTests", dependencies: ["Drama"]),
+        .testTarget(
+            name: "DramaTests",
+            dependencies: [
+                "Drama",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
