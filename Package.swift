@@ -79,11 +79,7 @@ let package = Package(
         .testTarget(name: "HolySheepCoreTests", dependencies: ["HolySheepCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DramaTests",
-            dependencies: [
-                "Drama",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+            dependencies: ["Drama"]
         ),
         .testTarget(
             name: "GatewayTests",
