@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 if [[ -d /opt/swift/usr/bin && ":$PATH:" != *":/opt/swift/usr/bin:"* ]]; then PATH="$PATH:/opt/swift/usr/bin"; fi
 
-if ! command -v ffmpeg >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+if ! command -v ffmpeg >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null; then
   echo "== installing ffmpeg and CJK fonts (apt)" >&2
   SUDO=(); [[ $(id -u) -ne 0 ]] && SUDO=(sudo)
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null

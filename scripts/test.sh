@@ -48,7 +48,7 @@ command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 have_venv || missing+=(python3-venv)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
 
 if ((${#missing[@]} == 0)); then
   echo "all present; apt skipped"

@@ -55,13 +55,13 @@ public struct UsageReportRepository: Sendable {
         if let after = query.after {
             let parts = after.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == groupColumns.count else { throw ReportError("the cursor \(after) does not belong to a report grouped by \(query.grouping.rawValue)") }
-            having = groupColumns.count == 2 ? " HAVING (day, model) > (\(bind: parts[0]), \(bind: parts[1]))" : SQLQueryString(" HAVING \(columns) > ") + "\(bind: parts[0])"
+            having = groupColumns.count == 2 ? " HAVING (day, model) > (\(bind: parts[0]), \(bind: parts[1]))" : SQLQueryString(" HAVING \(unsafeRaw: columns) > ") + "\(bind: parts[0])"
         }
         let rows = try await store.database.raw(
-            SQLQueryString("SELECT \(columns), \(sums) FROM usage_daily") + filter + SQLQueryString(" GROUP BY \(columns)") + having
-                + SQLQueryString(" ORDER BY \(columns) LIMIT \(String(query.limit + 1))")
+            SQLQueryString("SELECT \(unsafeRaw: columns), \(unsafeRaw: sums) FROM usage_daily") + filter + SQLQueryString(" GROUP BY \(unsafeRaw: columns)") + having
+                + SQLQueryString(" ORDER BY \(unsafeRaw: columns) LIMIT \(unsafeRaw: String(query.limit + 1))")
         ).all().map { row in try Self.totals(row, day: groupColumns.contains("day"), model: groupColumns.contains("model")) }
-        let totalRow = try await store.database.raw(SQLQueryString("SELECT \(sums) FROM usage_daily") + filter).first()
+        let totalRow = try await store.database.raw(SQLQueryString("SELECT \(unsafeRaw: sums) FROM usage_daily") + filter).first()
         let totals = try totalRow.map { try Self.totals($0, day: false, model: false) } ?? UsageTotals()
         let page = Array(rows.prefix(query.limit))
         let hasMore = rows.count > query.limit
