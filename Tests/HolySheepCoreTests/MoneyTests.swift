@@ -55,3 +55,26 @@ import Testing
         #expect(video.usd(videoSeconds: 5) == Decimal(string: "0.25"))
     }
 }
+
+@Suite struct TariffTests {
+    @Test func theIntegerTariff_agreesWithTheExactDecimalPath_onRandomUsage() throws {
+        var generator = SystemRandomNumberGenerator()
+        let prices = ["0.42", "2.50", "15", "8", "0.028", "3.3333", "0.000001"].map { Decimal(string: $0)! }
+        for _ in 0..<2_000 {
+            let price = Price(
+                inputPerMTok: prices.randomElement(using: &generator), outputPerMTok: prices.randomElement(using: &generator),
+                cachedInputPerMTok: Bool.random(using: &generator) ? nil : prices.randomElement(using: &generator))
+            let rate = [Decimal(1), Decimal(string: "7.3")!, Decimal(string: "0.5")!].randomElement(using: &generator)!
+            let prompt = Int.random(in: 0...2_000_000, using: &generator)
+            let usage = TokenUsage(
+                promptTokens: prompt, completionTokens: Int.random(in: 0...200_000, using: &generator),
+                cachedTokens: Int.random(in: 0...prompt, using: &generator))
+            let tariff = try #require(Tariff(price: price, rate: rate, currency: .cny))
+            #expect(tariff.amount(for: usage) == Money(exactly: price.usd(for: usage) * rate, .cny))
+        }
+    }
+
+    @Test func aPriceFinerThanAPicoUnitPerToken_hasNoTariff() {
+        #expect(Tariff(price: Price(inputPerMTok: Decimal(string: "0.0000001"), outputPerMTok: 1), rate: 1, currency: .cny) == nil)
+    }
+}

@@ -51,11 +51,10 @@ struct ChatService: Sendable {
             let estimate = body.readableBytes / 4 + (inspection.maxTokens ?? RateLimiter.defaultCompletionEstimate)
             try limiter.reserveTokens(estimate, for: context.apiKey)
             meter.tokenReservation = (estimate, context.apiKey)
-            meter.prices = (model.configuration.price, model.configuration.officialPrice ?? model.configuration.price)
-            let maximum = model.configuration.price.maximumChatUSD(requestBytes: body.readableBytes, maxTokens: inspection.maxTokens)
+            meter.pricing = model.pricing
             meter.hold = try await credits.hold(
-                Money(exactly: maximum * billing.platformRate, .cny), for: context.apiKey,
-                purpose: "a call to \(inspection.model) with \(inspection.maxTokens.map { "max_tokens \($0)" } ?? "no max_tokens (\(Price.defaultCompletionAllowance) assumed)") and a \(body.readableBytes)-byte request")
+                model.pricing.maximumCharge(requestBytes: body.readableBytes, maxTokens: inspection.maxTokens), for: context.apiKey,
+                purpose: "a call to \(inspection.model) with \(inspection.maxTokens.map { "max_tokens \($0)" } ?? "no max_tokens (\(ChatPricing.defaultCompletionAllowance) assumed)") and a \(body.readableBytes)-byte request")
             let call = ChatCall(
                 body: body, inspection: inspection, requestID: context.requestID, model: inspection.model, created: Int(Date().timeIntervalSince1970))
             let outcome = try await dispatcher.dispatch(call, model: model, trace: &trace)
@@ -180,11 +179,10 @@ struct ChatService: Sendable {
         var list = Money.zero(.usd)
         var official = Money.zero(.usd)
         var chargeable = Money.zero(.cny)
-        if let usage = meter.usage, let (price, officialPrice) = meter.prices {
-            let usd = price.usd(for: usage)
-            list = Money(exactly: usd, .usd)
-            official = Money(exactly: officialPrice.usd(for: usage), .usd)
-            if status == 200 || status == 499 { chargeable = Money(exactly: usd * billing.platformRate, .cny) }
+        if let usage = meter.usage, let pricing = meter.pricing {
+            list = pricing.listPrice(for: usage)
+            official = pricing.officialPrice(for: usage)
+            if status == 200 || status == 499 { chargeable = pricing.charge(for: usage) }
         }
         let cost = Money(micros: meter.hold.map { credits.settle($0, cost: chargeable.micros) } ?? 0, .cny)
         let latency = ContinuousClock.now - meter.started
@@ -234,8 +232,8 @@ struct CallMeter: Sendable {
     var usageEstimated = false
     /// Tokens reserved against the key's TPM, settled with the real usage when the call is recorded.
     var tokenReservation: (Int, APIKeyRecord)?
-    /// The model's price and official price, once routed.
-    var prices: (Price, Price)?
+    /// The model's prices, once routed.
+    var pricing: ChatPricing?
     /// The call's pre-authorisation (nil for sandbox keys and calls refused before it).
     var hold: CreditBook.Hold?
 

@@ -46,6 +46,8 @@ struct ResolvedModel: Sendable {
     let routes: [Route]
     let retry: RetryPolicy
     let addedLatency: CoreMetrics.Timer
+    /// Chat prices in integers, computed once (see ``ChatPricing``).
+    let pricing: ChatPricing
 
     var name: String { configuration.name }
 }
@@ -84,7 +86,8 @@ final class ModelRouter: Sendable {
                     deployment: deployment, provider: provider, health: shared, metrics: RouteMetrics(model: model.name, deployment: label, metrics: metrics))
             }
             models[model.name] = ResolvedModel(
-                configuration: model, routes: routes, retry: model.retry ?? configuration.routing.retry, addedLatency: metrics.addedLatency(for: model.name))
+                configuration: model, routes: routes, retry: model.retry ?? configuration.routing.retry, addedLatency: metrics.addedLatency(for: model.name),
+                pricing: ChatPricing(price: model.price, officialPrice: model.officialPrice, platformRate: configuration.billing.platformRate))
         }
         self.models = models
         self.deployments = deployments

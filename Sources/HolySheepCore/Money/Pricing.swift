@@ -34,14 +34,48 @@ extension Price {
     }
 }
 
-extension Price {
+/// A chat model's prices as the request path uses them: what a call is charged (CNY at the platform rate), its
+/// list price and its official provider price (USD), each through an integer ``Tariff`` when the price allows it
+/// and the exact `Decimal` path otherwise — the same amounts either way.
+public struct ChatPricing: Sendable {
     /// Completion tokens a chat hold allows for when the request sets no `max_tokens` / `max_completion_tokens`.
     public static let defaultCompletionAllowance = 4096
 
-    /// The most a chat call is pre-authorised for (USD, exact): the prompt at one token per two bytes of request
-    /// body (more tokens than any tokenizer makes of text, in any language) at the input price, plus `maxTokens`
-    /// (default ``defaultCompletionAllowance``) at the output price. A call is never charged more than its hold.
-    public func maximumChatUSD(requestBytes: Int, maxTokens: Int?) -> Decimal {
-        usd(for: TokenUsage(promptTokens: (requestBytes + 1) / 2, completionTokens: maxTokens ?? Self.defaultCompletionAllowance))
+    let price: Price
+    let officialPrice: Price
+    let platformRate: Decimal
+    let charged: Tariff?
+    let listed: Tariff?
+    let official: Tariff?
+
+    public init(price: Price, officialPrice: Price?, platformRate: Decimal) {
+        self.price = price
+        self.officialPrice = officialPrice ?? price
+        self.platformRate = platformRate
+        charged = Tariff(price: price, rate: platformRate, currency: .cny)
+        listed = Tariff(price: price, rate: 1, currency: .usd)
+        official = Tariff(price: officialPrice ?? price, rate: 1, currency: .usd)
+    }
+
+    /// CNY charged for `usage`.
+    public func charge(for usage: TokenUsage) -> Money {
+        charged?.amount(for: usage) ?? Money(exactly: price.usd(for: usage) * platformRate, .cny)
+    }
+
+    /// The list price of `usage`, USD.
+    public func listPrice(for usage: TokenUsage) -> Money {
+        listed?.amount(for: usage) ?? Money(exactly: price.usd(for: usage), .usd)
+    }
+
+    /// `usage` at the official provider's price, USD.
+    public func officialPrice(for usage: TokenUsage) -> Money {
+        official?.amount(for: usage) ?? Money(exactly: officialPrice.usd(for: usage), .usd)
+    }
+
+    /// The most a chat call is pre-authorised for: the prompt at one token per two bytes of request body (more
+    /// tokens than any tokenizer makes of text, in any language) plus `maxTokens` (default
+    /// ``defaultCompletionAllowance``). A call is never charged more than its hold.
+    public func maximumCharge(requestBytes: Int, maxTokens: Int?) -> Money {
+        charge(for: TokenUsage(promptTokens: (requestBytes + 1) / 2, completionTokens: maxTokens ?? Self.defaultCompletionAllowance))
     }
 }
