@@ -12,7 +12,8 @@ import Synchronization
 /// accounts, leases and rollups together; records already stored are skipped, so a batch retried after a failure
 /// is never counted twice. If storage is down, records stay buffered (up to ``capacity``) and are retried.
 public final class UsageRecorder: Service, Sendable {
-    public static let batchSize = 500
+    /// Rows per transaction (about 20 binds each: within SQLite's 32 766 and PostgreSQL's 65 535).
+    public static let batchSize = 1_000
     public static let capacity = 1_000_000
 
     private let buffer = Mutex<[UsageRecord]>([])
@@ -68,11 +69,14 @@ public final class UsageRecorder: Service, Sendable {
     }
 
     /// Writes everything buffered, in batches.
+    /// Writes what was buffered when it started (not what arrives meanwhile: under load a flush that chased the
+    /// buffer would never end, and the credit sync that follows it would starve).
     public func flush(retries: Int = 0) async {
         var attempt = 0
-        while true {
+        var remaining = buffer.withLock { $0.count }
+        while remaining > 0 {
             let batch = buffer.withLock { buffer -> [UsageRecord] in
-                let batch = Array(buffer.prefix(Self.batchSize))
+                let batch = Array(buffer.prefix(min(Self.batchSize, remaining)))
                 buffer.removeFirst(batch.count)
                 return batch
             }
@@ -83,6 +87,7 @@ public final class UsageRecorder: Service, Sendable {
                     try await UsageBatchWriter.write(batch, instanceID: instanceID, on: database)
                 }
                 credits.flushed(charged)
+                remaining -= batch.count
             } catch {
                 buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
                 logger.error("could not write usage records; they stay buffered and will be retried", metadata: [
