@@ -35,7 +35,7 @@ models:
     deployments: [ { provider: canned, model: gpt-4.1 } ]
 YAML
 # Limits far above the load: the limiter still counts every request (the real path), but never refuses one.
-KEY=$("$BIN" keys create --config "$WORK/gateway.yaml" --label bench --rpm 1000000000 --tpm 1000000000000 | tail -n 1)
+KEY=$("$BIN" keys create --config "$WORK/gateway.yaml" --label bench --rpm 1000000000 --tpm 1000000000000 --credits 100000000 | tail -n 1)
 
 GATEWAY_URL=http://127.0.0.1:$PORT GATEWAY_KEY="$KEY" \
 GATEWAY_START="exec env HOLYSHEEP_LOG_LEVEL=warning $BIN serve --config $WORK/gateway.yaml" \
