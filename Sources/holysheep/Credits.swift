@@ -19,11 +19,7 @@ struct Credits: AsyncParsableCommand {
 
         func run() async throws {
             let logger = CommandLogging.bootstrap(defaultLevel: .warning)
-            guard let amount = Decimal(exactly: cny), amount > 0 else {
-                throw ValidationError("the amount must be a positive number of yuan such as 500 or 99.90, got \(cny)")
-            }
-            let money = Money(exactly: amount, .cny)
-            guard money.decimal == amount else { throw ValidationError("the amount has more than 6 decimals: \(cny)") }
+            let money = try Money.cny(parsing: cny, what: "the amount", example: "500 or 99.90")
             let configuration = try storage.loadConfiguration()
             try await storage.withStore(configuration, logger: logger) { store in
                 guard try await APIKeyRepository(store: store).find(id: keyID) != nil else {
@@ -78,15 +74,13 @@ extension Credits {
             func run() async throws {
                 let logger = CommandLogging.bootstrap(defaultLevel: .warning)
                 guard (1...10_000).contains(count) else { throw ValidationError("--count must be from 1 to 10000, got \(count)") }
-                guard let amount = Decimal(exactly: cny), amount > 0, Money(exactly: amount, .cny).decimal == amount else {
-                    throw ValidationError("--cny must be a positive number of yuan with at most 6 decimals such as 50, got \(cny)")
-                }
+                let amount = try Money.cny(parsing: cny, what: "--cny", example: "50")
                 let configuration = try storage.loadConfiguration()
                 let name = batch ?? "batch-\(ISO8601DateFormatter().string(from: Date()))"
                 let codes = try await storage.withStore(configuration, logger: logger) { store in
-                    try await RedemptionCodeRepository(store: store).create(count: count, amount: Money(exactly: amount, .cny), batch: name)
+                    try await RedemptionCodeRepository(store: store).create(count: count, amount: amount, batch: name)
                 }
-                FileHandle.standardError.write(Data("Created \(count) code(s) worth ¥\(Money(exactly: amount, .cny).centsString) each (batch \(name)):\n".utf8))
+                FileHandle.standardError.write(Data("Created \(count) code(s) worth ¥\(amount.centsString) each (batch \(name)):\n".utf8))
                 print(codes.joined(separator: "\n"))
             }
         }

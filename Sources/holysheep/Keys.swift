@@ -38,29 +38,15 @@ struct Keys: AsyncParsableCommand {
                 }
             }
             if let videoConcurrency, videoConcurrency < 1 { throw ValidationError("--video-concurrency must be at least 1") }
-            let budget = try monthlyBudget.map { text throws -> Decimal in
-                guard let amount = Decimal(exactly: text), amount > 0 else {
-                    throw ValidationError("--monthly-budget must be a positive number of yuan such as 300, got \(text)")
-                }
-                return amount
-            }
+            let budget = try monthlyBudget.map { try Money.cny(parsing: $0, what: "--monthly-budget", example: "300").decimal }
             let expiry = try expires.map { text throws -> Date in
-                if let date = ISO8601DateFormatter().date(from: text) { return date }
-                let day = ISO8601DateFormatter()
-                day.formatOptions = [.withFullDate]
-                guard let date = day.date(from: text) else {
+                guard let date = ISO8601DateFormatter().date(from: text) ?? Date.utcDay(text) else {
                     throw ValidationError("--expires must be a date such as 2026-12-31 or a time such as 2026-12-31T18:00:00Z, got \(text)")
                 }
                 return date
             }
             if let expiry, expiry <= Date() { throw ValidationError("--expires is in the past: \(expires ?? "")") }
-            var initialCredits: Money?
-            if let credits {
-                guard let amount = Decimal(exactly: credits), amount > 0 else {
-                    throw ValidationError("--credits must be a positive number of yuan such as 100, got \(credits)")
-                }
-                initialCredits = Money(exactly: amount, .cny)
-            }
+            let initialCredits = try credits.map { try Money.cny(parsing: $0, what: "--credits", example: "100") }
             try await storage.withStore(configuration, logger: logger) { store in
                 let (record, secret) = try await APIKeyRepository(store: store).create(
                     .init(

@@ -172,22 +172,23 @@ public final class CreditBook: Sendable {
                 return
             }
         }
-        let served = waiters.withLock { waiters in
-            defer { waiters.removeAll { waiterIDs.contains($0.id) } }
-            return waiters.filter { waiterIDs.contains($0.id) }
-        }
-        for waiter in served { waiter.continuation.resume() }
+        resumeWaiters { waiterIDs.contains($0.id) }
         if waiters.withLock({ !$0.isEmpty }) { doorbell.ring() }
     }
 
     /// Gives every lease back (shutdown, after the last flush) and wakes any call still waiting.
     func close() async {
+        resumeWaiters { _ in true }
+        try? await storage.releaseAll(instanceID: instanceID)
+    }
+
+    /// Wakes (and forgets) the waiting calls that `selected` picks; each then tries its hold again.
+    private func resumeWaiters(_ selected: (Waiter) -> Bool) {
         let served = waiters.withLock { waiters in
-            defer { waiters.removeAll() }
-            return waiters
+            defer { waiters.removeAll(where: selected) }
+            return waiters.filter(selected)
         }
         for waiter in served { waiter.continuation.resume() }
-        try? await storage.releaseAll(instanceID: instanceID)
     }
 
     private func waitForLease(keyID: String, amount: Int64) async {

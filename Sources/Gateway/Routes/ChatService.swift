@@ -15,7 +15,6 @@ struct ChatService: Sendable {
     let metrics: GatewayMetrics
     let limiter: RateLimiter
     let credits: CreditBook
-    let billing: GatewayConfiguration.Billing
     let maxBodyBytes: Int
     /// `logging.access_log`: one line per call, metadata only.
     let accessLog: Logger?

@@ -156,7 +156,7 @@ public final class GatewayServer: Sendable {
         let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: httpClient, logger: logger), logger: logger)
         let chat = ChatService(
             router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter, credits: usage.credits,
-            billing: configuration.billing, maxBodyBytes: configuration.limits.maxBodyBytes,
+            maxBodyBytes: configuration.limits.maxBodyBytes,
             accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil)
         api.addRoutes(ChatCompletionsController(service: chat).endpoints)
         api.addRoutes(MessagesController(service: chat).endpoints)
