@@ -17,6 +17,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = CommandLogging.bootstrap()
+        // One thread per request instead of four hops between the event loops and the cooperative pool; opt out with
+        // HOLYSHEEP_EXECUTOR=cooperative (to compare, or if a plug-in ever blocks its thread).
+        if ProcessInfo.processInfo.environment["HOLYSHEEP_EXECUTOR"] != "cooperative" {
+            let installed = EventLoopExecutor.install()
+            logger.debug("event loops run Swift concurrency", metadata: ["installed": "\(installed)"])
+        }
         var configuration = try storage.loadConfiguration()
         if let host { configuration.server.host = host }
         if let port {

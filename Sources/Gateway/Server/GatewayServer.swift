@@ -30,12 +30,12 @@ public final class GatewayServer: Sendable {
     /// Delivers the webhook outbox (video job events).
     public let webhooks: WebhookSender
     public let metrics = GatewayMetrics()
-    let httpClient: HTTPClient
+    let httpClients: LoopLocalHTTPClients
     let logger: Logger
 
     private init(
         configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, videoJobs: VideoJobService,
-        webhooks: WebhookSender, httpClient: HTTPClient,
+        webhooks: WebhookSender, httpClients: LoopLocalHTTPClients,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -44,7 +44,7 @@ public final class GatewayServer: Sendable {
         self.keys = keys
         self.usage = usage
         self.webhooks = webhooks
-        self.httpClient = httpClient
+        self.httpClients = httpClients
         self.logger = logger
     }
 
@@ -76,8 +76,8 @@ public final class GatewayServer: Sendable {
         clientConfiguration.timeout = .init(connect: .seconds(10), read: .nanoseconds(longestAttempt.nanoseconds))
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
-        // One event loop group for the server and the upstream client: no thread hops between the two legs.
-        let httpClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: clientConfiguration)
+        // The server's event loop group, one client per loop: no thread hops between the two legs.
+        let httpClients = LoopLocalHTTPClients(group: .singleton, configuration: clientConfiguration)
         let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
         // A finished job with a `callback_url` queues its webhook event in the same transaction: it is sent even if
         // the process dies right after.
@@ -91,8 +91,8 @@ public final class GatewayServer: Sendable {
         let videoJobs = VideoJobService(store: store, credits: credits, configuration: configuration, logger: logger, onJobFinished: finished)
         return GatewayServer(
             configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
-            videoJobs: videoJobs, webhooks: WebhookSender(store: store, httpClient: httpClient, configuration: configuration.webhooks, logger: logger),
-            httpClient: httpClient, logger: logger)
+            videoJobs: videoJobs, webhooks: WebhookSender(store: store, httpClient: httpClients.shared, configuration: configuration.webhooks, logger: logger),
+            httpClients: httpClients, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.
@@ -153,7 +153,7 @@ public final class GatewayServer: Sendable {
         }
         let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys, limiter: limiter, errors: errors)).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
-        let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: httpClient, logger: logger), logger: logger)
+        let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(clients: httpClients, logger: logger), logger: logger)
         let chat = ChatService(
             router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter, credits: usage.credits,
             maxBodyBytes: configuration.limits.maxBodyBytes,
@@ -201,7 +201,7 @@ public final class GatewayServer: Sendable {
     }
 
     private func shutdown() async {
-        try? await httpClient.shutdown()
+        await httpClients.shutdown()
         await store.close()
     }
 }

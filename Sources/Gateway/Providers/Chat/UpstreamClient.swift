@@ -5,13 +5,13 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The HTTP leg to every upstream: one shared, pooled client; deadlines; cancellation; network failures turned
+/// The HTTP leg to every upstream: pooled clients, one per event loop (``LoopLocalHTTPClients``); deadlines; cancellation; network failures turned
 /// into retryable ``UpstreamFailure``s. What to send and how to read answers is each ``ChatProvider``'s business.
 struct UpstreamClient: Sendable {
     static let maxResponseBytes = 64 << 20
     static let maxErrorBytes = 1 << 20
 
-    let client: HTTPClient
+    let clients: LoopLocalHTTPClients
     let logger: Logger
 
     /// Sends a request and returns once the response head arrived.
@@ -20,7 +20,7 @@ struct UpstreamClient: Sendable {
     func execute(_ request: HTTPClientRequest, route: Route, deadline: ContinuousClock.Instant) async throws -> HTTPClientResponse {
         let remaining = deadline - ContinuousClock.now
         do {
-            return try await client.execute(request, deadline: .now() + .nanoseconds(max(0, remaining.nanoseconds)), logger: logger)
+            return try await clients.current.execute(request, deadline: .now() + .nanoseconds(max(0, remaining.nanoseconds)), logger: logger)
         } catch {
             throw classify(error, route: route)
         }
