@@ -1,6 +1,7 @@
 # Shared by bench/run.sh and bench/profile.sh: the release build and a gateway set up like production — a fresh
 # SQLite store, a real key checked on every request, credits held and charged, usage metered.
-# Source it after setting ROOT; it defines BIN, and `bench_gateway DIR PORT` (writes DIR/gateway.yaml, prints a key).
+# Source it after setting ROOT; it defines BIN (bench_build; HOLYSHEEP_BIN=path skips the build), `bench_gateway DIR
+# PORT` (writes DIR/gateway.yaml, prints a key) and `bench_nginx_proxy PREFIX PORT` (the nginx proxy_pass peer).
 
 HARNESS=${HARNESS:-$ROOT/../shared/bench}
 UPSTREAM_PORT=${UPSTREAM_PORT:-28080}
@@ -11,11 +12,19 @@ bench_tools() {
   fi
 }
 
+# bench_build: sets BIN. With HOLYSHEEP_BIN set, uses that binary and builds nothing.
 bench_build() {
+  if [[ -n ${HOLYSHEEP_BIN:-} ]]; then
+    [[ -x $HOLYSHEEP_BIN ]] || { echo "HOLYSHEEP_BIN=$HOLYSHEEP_BIN is not an executable" >&2; return 1; }
+    BIN=$(cd "$(dirname "$HOLYSHEEP_BIN")" && pwd)/$(basename "$HOLYSHEEP_BIN")
+    echo "== using HOLYSHEEP_BIN=$BIN (no build)" >&2
+    return 0
+  fi
   echo "== release build" >&2
   # A scratch folder of its own, so a benchmark build never waits on (or invalidates) the debug build's.
   (cd "$ROOT" && swift build -c release --product holysheep --scratch-path "$ROOT/.build-release" >&2)
   BIN=$ROOT/.build-release/release/holysheep
+  echo "== using $BIN" >&2
 }
 
 # bench_gateway DIR PORT: writes DIR/gateway.yaml and prints a fresh key for it.
@@ -44,4 +53,16 @@ bench_wait_ready() {
   done
   echo "gateway did not answer on $1" >&2
   return 1
+}
+
+# bench_nginx_proxy PREFIX PORT: renders bench/nginx-proxy.conf.template into PREFIX (the nginx proxy_pass peer)
+# and prints the foreground command that runs it (for GATEWAY_START).
+bench_nginx_proxy() {
+  local prefix=$1 port=$2
+  mkdir -p "$prefix/logs" "$prefix/tmp"
+  sed -e "s|@PORT@|$port|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+    "$ROOT/bench/nginx-proxy.conf.template" >"$prefix/nginx.conf"
+  local nginx; nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  "$nginx" -t -q -c "$prefix/nginx.conf" -p "$prefix/" >&2
+  echo "exec $nginx -c $prefix/nginx.conf -p $prefix/"
 }
