@@ -8,7 +8,7 @@ bench/run.sh, run.json (the settings that reproduce it). A soak result is read f
 RUN_DIR/soak.json. The hand-written part (history, profiles, usage reports, kill -9) is bench/PERFORMANCE-notes.md,
 appended as it is.
 """
-import argparse, importlib.util, json, os, re, subprocess, sys
+import argparse, csv, importlib.util, json, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = [("litellm", "LiteLLM"), ("nginx", "nginx proxy_pass"), ("holysheep", "holysheep")]
@@ -206,13 +206,20 @@ def main():
           f"{s.get('seconds')} s after a {s.get('warmup_s', 30)} s warm-up; RSS (VmRSS) sampled every "
           f"{s.get('sample_s', 10)} s" + (f" ({s['date_utc']})" if s.get("date_utc") else "") + ".")
         p("")
-        p("| requests | req/s | errors | RSS after warm-up | RSS at the end | RSS max | growth |")
-        p("|---:|---:|---:|---:|---:|---:|---:|")
+        p("| requests | req/s | errors | RSS after warm-up | RSS at the end | RSS max | growth | p50 | p99 |")
+        p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         g = s.get("growth_mib")
         p(f"| {f_num(s.get('requests'), '')} | {f_num(s.get('rps'), '')} | {s.get('errors', DASH)} | "
           f"{f_num(s.get('rss_start_mib'), ' MiB', '{:.1f}')} | {f_num(s.get('rss_end_mib'), ' MiB', '{:.1f}')} | "
-          f"{f_num(s.get('rss_max_mib'), ' MiB', '{:.1f}')} | {DASH if g is None else f'{g:+.1f} MiB'} |")
+          f"{f_num(s.get('rss_max_mib'), ' MiB', '{:.1f}')} | {DASH if g is None else f'{g:+.1f} MiB'} | "
+          f"{f_num(s.get('p50_ms'), ' ms', '{:.2f}')} | {f_num(s.get('p99_ms'), ' ms', '{:.2f}')} |")
         p("")
+        csv_path = os.path.join(os.path.dirname(os.path.abspath(soak_path)), "rss.csv")
+        if os.path.exists(csv_path):
+            rows = list(csv.DictReader(open(csv_path)))
+            p("RSS samples (MiB; s since the warm-up began): "
+              + ", ".join(f"{r['elapsed_s']} s {r['rss_mib']}" for r in rows) + ".")
+            p("")
 
     # ---- full reports ---------------------------------------------------------------------------------------------
     p("## Full harness reports")
