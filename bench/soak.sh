@@ -40,9 +40,10 @@ OUT=$(cd "$OUT" && pwd)
 echo "== soak -> $OUT" >&2
 
 WORK=$(mktemp -d /tmp/holysheep-soak.XXXXXX)
-UPSTREAM_PID="" GATEWAY_PID="" WRK_PID=""
+UPSTREAM_PID="" GATEWAY_PID="" WRK_PID="" SLEEP_PID=""
 cleanup() {
   set +e
+  [[ -n $SLEEP_PID ]] && kill "$SLEEP_PID" 2>/dev/null
   [[ -n $WRK_PID ]] && kill "$WRK_PID" 2>/dev/null && wait "$WRK_PID" 2>/dev/null
   if [[ -n $GATEWAY_PID ]]; then
     kill "$GATEWAY_PID" 2>/dev/null
@@ -85,7 +86,7 @@ phase() {
     -s "$HARNESS/lua/chat.lua" "http://127.0.0.1:$PORT/v1/chat/completions" >"$OUT/wrk_$name.txt" 2>&1 &
   WRK_PID=$!
   for (( t = SOAK_SAMPLE; t < secs; t += SOAK_SAMPLE )); do
-    sleep "$SOAK_SAMPLE"
+    sleep "$SOAK_SAMPLE" & SLEEP_PID=$!; wait "$SLEEP_PID"; SLEEP_PID=""   # so that a signal stops the soak at once
     sample "$name"
   done
   wait "$WRK_PID" || { WRK_PID=""; echo "wrk failed: $(tail -3 "$OUT/wrk_$name.txt")" >&2; exit 1; }
