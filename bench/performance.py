@@ -66,7 +66,7 @@ class Peer:
         p = os.path.join(self.dir, "report.md")
         if os.path.exists(p):
             return open(p).read()
-        if not self.present:
+        if not self.meta:   # the harness stopped before its first measurement
             return None
         r = subprocess.run([sys.executable, rep_path, self.dir], capture_output=True, text=True)
         return r.stdout if r.returncode == 0 else None
@@ -139,7 +139,7 @@ def main():
     cmd = run.get("command") or "bash bench/run.sh"
     if "PEERS=" not in cmd:
         cmd = 'PEERS="litellm nginx" ' + cmd
-    p(cmd + "          # this run: holysheep, nginx proxy_pass, LiteLLM; renders this file")
+    p(cmd + "   # this run (holysheep, then the peers); renders this file")
     p("RUN_DIR=bench/out/<run> bash bench/soak.sh   # 10 min at c=64 JSON, RSS every 10 s (optional)")
     p("python3 bench/performance.py bench/out/<run>  # re-render this file")
     p("```")
