@@ -140,8 +140,14 @@ def main():
     if "PEERS=" not in cmd:
         cmd = 'PEERS="litellm nginx" ' + cmd
     p(cmd + "   # this run (holysheep, then the peers); renders this file")
-    p("RUN_DIR=bench/out/<run> bash bench/soak.sh   # 10 min at c=64 JSON, RSS every 10 s (optional)")
-    p("python3 bench/performance.py bench/out/<run>  # re-render this file")
+    soak_path = a.soak or os.path.join(run_dir, "soak.json")
+    soak = json.load(open(soak_path)) if os.path.exists(soak_path) else None
+    if soak:
+        p(f"SOAK_SECONDS={soak.get('seconds')} SOAK_CONNS={soak.get('conns')} RUN_DIR={shown_run} bash bench/soak.sh"
+          "   # the soak below; then re-render:")
+    else:
+        p(f"RUN_DIR={shown_run} bash bench/soak.sh   # optional: 10 min at c=64 JSON, RSS every 10 s; then re-render:")
+    p(f"python3 bench/performance.py {shown_run}")
     p("```")
     p("")
     starts = [(label, peers[k].meta.get("gateway_start")) for k, label in reversed(PEERS) if peers[k].meta]
@@ -197,9 +203,8 @@ def main():
     p("")
 
     # ---- soak -----------------------------------------------------------------------------------------------------
-    soak_path = a.soak or os.path.join(run_dir, "soak.json")
-    if os.path.exists(soak_path):
-        s = json.load(open(soak_path))
+    if soak:
+        s = soak
         p("## Soak")
         p("")
         p(f"`bench/soak.sh`: holysheep (same setup as above) under wrk at c={s.get('conns')} JSON for "
