@@ -32,6 +32,6 @@ public struct LedgerEntry: Sendable, Equatable {
     public let createdAt: Date
 
     static func newID() -> String {
-        "le_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        UniqueID.next("le_")
     }
 }

@@ -74,6 +74,13 @@ public struct LedgerRepository: Sendable {
             created_at = Clock.unixMilliseconds(entry.createdAt)
         }
 
+        /// The columns of `ledger_entries`, in the order of ``values``.
+        static let columns = ["id", "key_id", "kind", "amount_micros", "reference", "dedupe_reference", "created_at"]
+
+        var values: [any SQLExpression] {
+            [SQLBind(id), SQLBind(key_id), SQLBind(kind), SQLBind(amount_micros), SQLBind.orNull(reference), SQLBind(dedupe_reference), SQLBind(created_at)]
+        }
+
         var entry: LedgerEntry? {
             guard let kind = LedgerEntry.Kind(rawValue: kind) else { return nil }
             return LedgerEntry(

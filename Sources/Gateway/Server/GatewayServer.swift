@@ -76,6 +76,8 @@ public final class GatewayServer: Sendable {
         clientConfiguration.timeout = .init(connect: .seconds(10), read: .nanoseconds(longestAttempt.nanoseconds))
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
+        // No tracer: the default (a no-op tracer) still makes the client build a span's attributes for every call.
+        clientConfiguration.tracing.tracer = nil
         // The server's event loop group, one client per loop: no thread hops between the two legs.
         let httpClients = LoopLocalHTTPClients(group: .singleton, configuration: clientConfiguration)
         let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
