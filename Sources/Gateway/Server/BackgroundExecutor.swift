@@ -12,6 +12,8 @@ import NIOPosix
 /// catches up in the gaps (its buffers are bounded, see ``UsageRecorder``).
 public final class BackgroundExecutor: TaskExecutor {
     public static let shared = BackgroundExecutor()
+    /// The thread's nice value (HOLYSHEEP_BACKGROUND_NICE, default 0: an equal share).
+    static let niceness = Int32(ProcessInfo.processInfo.environment["HOLYSHEEP_BACKGROUND_NICE"] ?? "") ?? 0
 
     private let loop: any EventLoop
 
@@ -21,7 +23,7 @@ public final class BackgroundExecutor: TaskExecutor {
         loop.execute {
             #if os(Linux)
             // On Linux the nice value is per thread, and 0 means the calling thread.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, BackgroundExecutor.niceness)
             #endif
         }
     }

@@ -14,13 +14,20 @@ enum UsageBatchWriter {
         var amount: Int64
     }
 
+    /// Rows per INSERT statement: about 20 binds each, within SQLite's 32 766 and PostgreSQL's 65 535.
+    static let statementRows = 1_000
+
     static func write(_ batch: [UsageRecord], instanceID: String?, on database: any SQLDatabase) async throws -> [Charged] {
         // Rows already stored (a retried batch) are skipped by the primary key; the ids inserted come back, so only
-        // their calls are charged. One statement, no read first.
-        let inserted = Set(
-            try await database.insert(into: "usage_records").columns(usageColumns).rows(batch.map(usageValues))
+        // their calls are charged. No read first; one statement per `statementRows` rows (the bind limits).
+        var inserted = Set<String>()
+        for chunk in batch.chunks(of: statementRows) {
+            for row in try await database.insert(into: "usage_records").columns(usageColumns).rows(chunk.map(usageValues))
                 .ignoringConflicts(with: "request_id").returning("request_id").all()
-                .map { try $0.decode(column: "request_id", as: String.self) })
+            {
+                inserted.insert(try row.decode(column: "request_id", as: String.self))
+            }
+        }
         var seen = Set<String>()
         let fresh = batch.filter { inserted.contains($0.request_id) && seen.insert($0.request_id).inserted }
         guard !fresh.isEmpty else { return [] }
@@ -33,7 +40,9 @@ enum UsageBatchWriter {
         }
         var charged: [Charged] = []
         if !charges.isEmpty {
-            try await database.insert(into: "ledger_entries").columns(LedgerRepository.Row.columns).rows(charges.map(\.values)).run()
+            for chunk in charges.chunks(of: statementRows) {
+                try await database.insert(into: "ledger_entries").columns(LedgerRepository.Row.columns).rows(chunk.map(\.values)).run()
+            }
             let totals = Dictionary(grouping: fresh.filter { $0.cost_micros > 0 }) { ChargeGroup(keyID: $0.key_id, month: Clock.utcMonth(unixMilliseconds: $0.created_at)) }
                 .mapValues { $0.reduce(Int64(0)) { $0 + $1.cost_micros } }
             for (group, amount) in totals.sorted(by: { ($0.key.keyID, $0.key.month) < ($1.key.keyID, $1.key.month) }) {
@@ -111,5 +120,12 @@ extension SQLBind {
     /// A bound value, or SQL `NULL`.
     static func orNull(_ value: (some Encodable & Sendable)?) -> any SQLExpression {
         value.map { SQLBind($0) } ?? SQLLiteral.null
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

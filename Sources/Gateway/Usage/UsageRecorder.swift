@@ -12,8 +12,10 @@ import Synchronization
 /// accounts, leases and rollups together; records already stored are skipped, so a batch retried after a failure
 /// is never counted twice. If storage is down, records stay buffered (up to ``capacity``) and are retried.
 public final class UsageRecorder: Service, Sendable {
-    /// Rows per transaction (about 20 binds each: within SQLite's 32 766 and PostgreSQL's 65 535).
-    public static let batchSize = 1_000
+    /// Rows per transaction. Each transaction is a handful of statements, each a round trip to the storage thread;
+    /// under full load those waits, not the writing, bound how fast usage reaches storage, so a transaction carries
+    /// up to a few seconds' worth of calls (inserted 1 000 rows per statement, see ``UsageBatchWriter``).
+    public static let batchSize = 10_000
     public static let capacity = 1_000_000
 
     private let buffer = Mutex<[UsageRecord]>([])
@@ -75,31 +77,36 @@ public final class UsageRecorder: Service, Sendable {
     /// Writes what was buffered when it started (not what arrives meanwhile: under load a flush that chased the
     /// buffer would never end, and the credit sync that follows it would starve).
     public func flush(retries: Int = 0) async {
+        // Everything buffered now is taken at once (the buffer starts afresh, no shifting of what remains); what
+        // cannot be written goes back to the front, ahead of what arrived meanwhile.
+        var taken = buffer.withLock { buffer -> [UsageRecord] in
+            var taken: [UsageRecord] = []
+            swap(&taken, &buffer)
+            return taken
+        }
         var attempt = 0
-        var remaining = buffer.withLock { $0.count }
-        while remaining > 0 {
-            let batch = buffer.withLock { buffer -> [UsageRecord] in
-                let batch = Array(buffer.prefix(min(Self.batchSize, remaining)))
-                buffer.removeFirst(batch.count)
-                return batch
-            }
-            guard !batch.isEmpty else { break }
+        var start = 0
+        while start < taken.count {
+            let batch = Array(taken[start..<min(start + Self.batchSize, taken.count)])
             do {
                 let instanceID = credits.instanceID
                 let charged = try await store.transaction { database in
                     try await UsageBatchWriter.write(batch, instanceID: instanceID, on: database)
                 }
                 credits.flushed(charged)
-                remaining -= batch.count
+                start += batch.count
             } catch {
-                buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
                 logger.error("could not write usage records; they stay buffered and will be retried", metadata: [
-                    "records": "\(batch.count)", "error": "\(String(reflecting: error))",
+                    "records": "\(taken.count - start)", "error": "\(String(reflecting: error))",
                 ])
                 attempt += 1
                 guard attempt <= retries else { break }
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
+        }
+        if start < taken.count {
+            taken.removeFirst(start)
+            buffer.withLock { $0.insert(contentsOf: taken, at: 0) }
         }
         let lost = dropped.exchange(0, ordering: .relaxed)
         if lost > 0 {
