@@ -13,7 +13,12 @@ enum Clock {
     /// The UTC calendar day of a timestamp, `2026-11-25` (reports and rollups count days in UTC).
     static func utcDay(unixMilliseconds: Int64) -> String {
         let (year, month, day) = civilDate(daysSinceEpoch: floorDivide(unixMilliseconds, 86_400_000))
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        return padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)  // not String(format:): once per usage row
+    }
+
+    private static func padded(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// The UTC month of a timestamp, `2026-11` (monthly budgets reset on the first, UTC).
