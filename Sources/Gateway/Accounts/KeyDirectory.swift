@@ -51,18 +51,15 @@ public final class KeyDirectory: Service, Sendable {
     }
 
     public func run() async throws {
-        // Bookkeeping runs off the event loops (see BackgroundExecutor).
-        try await BackgroundExecutor.run {
-            try await refresh()
-            // Key polling has nothing to drain: on graceful shutdown it simply stops.
-            try? await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: self.pollInterval)
-                    do {
-                        try await self.refresh()
-                    } catch {
-                        self.logger.warning("could not refresh API keys from storage; serving the last known keys", metadata: ["error": "\(error)"])
-                    }
+        try await refresh()
+        // Key polling has nothing to drain: on graceful shutdown it simply stops.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: self.pollInterval)
+                do {
+                    try await self.refresh()
+                } catch {
+                    self.logger.warning("could not refresh API keys from storage; serving the last known keys", metadata: ["error": "\(error)"])
                 }
             }
         }

@@ -45,29 +45,26 @@ public final class JobWorkers: Service, Sendable {
     var heartbeatInterval: Duration { min(lease / 3, .seconds(1)) }
 
     public func run() async throws {
-        // Bookkeeping runs off the event loops (see BackgroundExecutor).
-        try await BackgroundExecutor.run {
-            await cancelWhenGracefulShutdown {
-                await withDiscardingTaskGroup { group in
-                    for _ in 0..<self.workerCount {
-                        group.addTask { await self.workLoop() }
-                    }
-                    group.addTask { await self.reclaimLoop() }
-                    if let previz = self.previz {
-                        group.addTask { await previz.run() }
-                    }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<self.workerCount {
+                    group.addTask { await self.workLoop() }
+                }
+                group.addTask { await self.reclaimLoop() }
+                if let previz = self.previz {
+                    group.addTask { await previz.run() }
                 }
             }
-            // Shielded from cancellation: the jobs this instance held go back to the queue now, not after their lease.
-            await Task.detached { [service, owner, logger] in
-                do {
-                    let released = try await service.jobs.release(owner: owner)
-                    if released > 0 { logger.info("video jobs given back to the queue at shutdown", metadata: ["jobs": "\(released)"]) }
-                } catch {
-                    logger.warning("could not give video jobs back at shutdown; they are reclaimed when their lease expires", metadata: ["error": "\(error)"])
-                }
-            }.value
         }
+        // Shielded from cancellation: the jobs this instance held go back to the queue now, not after their lease.
+        await Task.detached { [service, owner, logger] in
+            do {
+                let released = try await service.jobs.release(owner: owner)
+                if released > 0 { logger.info("video jobs given back to the queue at shutdown", metadata: ["jobs": "\(released)"]) }
+            } catch {
+                logger.warning("could not give video jobs back at shutdown; they are reclaimed when their lease expires", metadata: ["error": "\(error)"])
+            }
+        }.value
     }
 
     private func workLoop() async {

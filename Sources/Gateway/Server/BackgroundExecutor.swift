@@ -1,15 +1,16 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// The thread the gateway's bookkeeping runs on: usage flushes and credit sync, key refresh, video job workers and
 /// the webhook sender.
 ///
 /// With the event loops serving as Swift's global executor (``EventLoopExecutor``), a background loop's work would
 /// otherwise run on whichever event loop resumed it, and a usage flush of a few thousand rows would hold up every
-/// request on that loop for its duration (the p99 of a c=1 run). Here it runs on a thread of its own, at a lower
-/// scheduling priority (nice 5): on a busy machine the request path gets the cores first, and the bookkeeping
-/// catches up in the gaps (its buffers are bounded, see ``UsageRecorder``).
+/// request on that loop for its duration (the p99 of a c=1 run). Here it runs on a thread of its own. Its nice value
+/// is 0 unless `HOLYSHEEP_BACKGROUND_NICE` says otherwise: at nice 5 the usage writer fell behind a saturated host
+/// and its buffer grew. The gateway's services run here through ``BackgroundService``.
 public final class BackgroundExecutor: TaskExecutor {
     public static let shared = BackgroundExecutor()
     /// The thread's nice value (HOLYSHEEP_BACKGROUND_NICE, default 0: an equal share).
@@ -36,5 +37,18 @@ public final class BackgroundExecutor: TaskExecutor {
     /// Runs `body` (and the tasks it starts) on the background thread.
     public static func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         try await withTaskExecutorPreference(shared, operation: body)
+    }
+}
+
+/// Runs a service on the background thread: the gateway's bookkeeping services are wrapped in it where the server
+/// starts them, so each service's own code does not need to know where it runs.
+struct BackgroundService: Service, CustomStringConvertible {
+    let service: any Service
+
+    /// The wrapped service's name, for ServiceLifecycle's logs.
+    var description: String { String(describing: service) }
+
+    func run() async throws {
+        try await BackgroundExecutor.run { try await service.run() }
     }
 }

@@ -179,7 +179,8 @@ public final class GatewayServer: Sendable {
             server: .gatewayHTTP1(configuration: .init(idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
             // Stopped in reverse order: the workers give their jobs back before usage is flushed and storage closes.
-            services: [usage, webhooks, keys, workers],
+            // Bookkeeping runs off the event loops (see BackgroundExecutor).
+            services: ([usage, webhooks, keys, workers] as [any Service]).map { BackgroundService(service: $0) },
             onServerRunning: { [configuration] channel in
                 await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
             },

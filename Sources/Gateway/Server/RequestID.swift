@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Request ids: `req_` + 32 hex digits (OpenAI's shape) — a random per-process prefix, then a counter
 /// (``UniqueID``). Unique across instances, cheap, and increasing within a process: the usage table's primary key
 /// grows at one end instead of at random places (scattered ids made a 4-million-row table's inserts, and so the

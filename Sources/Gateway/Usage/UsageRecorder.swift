@@ -47,30 +47,27 @@ public final class UsageRecorder: Service, Sendable {
     public var pendingCount: Int { buffer.withLock { $0.count } }
 
     public func run() async throws {
-        // Bookkeeping runs off the event loops (see BackgroundExecutor).
-        try await BackgroundExecutor.run {
-            await credits.sync()
-            await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    await self.credits.doorbell.wait(upTo: self.flushInterval)
-                    let started = ContinuousClock.now
-                    await self.flush()
-                    await self.credits.sync()
-                    if ContinuousClock.now - started > .seconds(2) {
-                        self.logger.warning("usage flush and credit sync took over 2 s; storage is slow", metadata: [
-                            "seconds": "\((ContinuousClock.now - started).components.seconds)",
-                        ])
-                    }
+        await credits.sync()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.credits.doorbell.wait(upTo: self.flushInterval)
+                let started = ContinuousClock.now
+                await self.flush()
+                await self.credits.sync()
+                if ContinuousClock.now - started > .seconds(2) {
+                    self.logger.warning("usage flush and credit sync took over 2 s; storage is slow", metadata: [
+                        "seconds": "\((ContinuousClock.now - started).components.seconds)",
+                    ])
                 }
             }
-            logger.notice("usage recorder stopping: last flush, credit leases given back")
-            // Graceful shutdown: the HTTP server has drained by now (it stops first); write what is left, give leases back.
-            // Shielded from cancellation (storage calls give up when their task is cancelled): settled calls must land.
-            await Task.detached {
-                await self.flush(retries: 5)
-                await self.credits.close()
-            }.value
         }
+        logger.notice("usage recorder stopping: last flush, credit leases given back")
+        // Graceful shutdown: the HTTP server has drained by now (it stops first); write what is left, give leases back.
+        // Shielded from cancellation (storage calls give up when their task is cancelled): settled calls must land.
+        await Task.detached {
+            await self.flush(retries: 5)
+            await self.credits.close()
+        }.value
     }
 
     /// Writes everything buffered, in batches.

@@ -80,33 +80,30 @@ public final class WebhookSender: Service, Sendable {
     }
 
     public func run() async throws {
-        // Bookkeeping runs off the event loops (see BackgroundExecutor).
-        try await BackgroundExecutor.run {
-            await withGracefulShutdownHandler {
-                // Attempts run side by side, up to `maxInFlight`; a slow receiver holds one slot, not the whole loop.
-                // Leaving the group waits for the attempts in flight (each bounded by the timeout).
-                await withDiscardingTaskGroup { group in
-                    while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
-                        let free = self.maxInFlight - self.inFlight.load(ordering: .relaxed)
-                        let claimed = free > 0 ? await self.claim(limit: min(free, self.batchSize)) : []
-                        if claimed.isEmpty {
-                            await self.doorbell.wait(upTo: self.pollInterval)
-                            continue
-                        }
-                        for claim in claimed {
-                            self.inFlight.add(1, ordering: .relaxed)
-                            group.addTask {
-                                await self.deliver(claim)
-                                self.inFlight.subtract(1, ordering: .relaxed)
-                                self.doorbell.ring()
-                            }
+        await withGracefulShutdownHandler {
+            // Attempts run side by side, up to `maxInFlight`; a slow receiver holds one slot, not the whole loop.
+            // Leaving the group waits for the attempts in flight (each bounded by the timeout).
+            await withDiscardingTaskGroup { group in
+                while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
+                    let free = self.maxInFlight - self.inFlight.load(ordering: .relaxed)
+                    let claimed = free > 0 ? await self.claim(limit: min(free, self.batchSize)) : []
+                    if claimed.isEmpty {
+                        await self.doorbell.wait(upTo: self.pollInterval)
+                        continue
+                    }
+                    for claim in claimed {
+                        self.inFlight.add(1, ordering: .relaxed)
+                        group.addTask {
+                            await self.deliver(claim)
+                            self.inFlight.subtract(1, ordering: .relaxed)
+                            self.doorbell.ring()
                         }
                     }
                 }
-            } onGracefulShutdown: {
-                self.stopping.store(true, ordering: .relaxed)
-                self.doorbell.ring()
             }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.doorbell.ring()
         }
     }
 

@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The HTTP leg to every upstream: pooled clients, one per event loop (``LoopLocalHTTPClients``); deadlines; cancellation; network failures turned
-/// into retryable ``UpstreamFailure``s. What to send and how to read answers is each ``ChatProvider``'s business.
+/// The HTTP leg to every upstream: pooled clients, one per event loop (``LoopLocalHTTPClients``); deadlines;
+/// cancellation; network failures turned into retryable ``UpstreamFailure``s. What to send and how to read answers is each ``ChatProvider``'s business.
 struct UpstreamClient: Sendable {
     static let maxResponseBytes = 64 << 20
     static let maxErrorBytes = 1 << 20
