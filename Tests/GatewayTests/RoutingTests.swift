@@ -27,7 +27,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let route = try #require(router.plan(for: router.model(named: "gpt-4.1", for: key()), using: &generator).first)
         #expect(route.deployment.model == "gpt-4.1-2025-04-14")
-        #expect((route.provider.chat as? OpenAIChatProvider)?.url == "http://127.0.0.1:9/v1/chat/completions")
+        #expect((route.provider.chat as? OpenAIChatProvider)?.url.description == "http://127.0.0.1:9/v1/chat/completions")
         #expect(route.provider.apiKey == "sk-upstream")
     }
 

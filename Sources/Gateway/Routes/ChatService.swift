@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import CoreMetrics
 import Foundation
 import HolySheepCore
@@ -88,7 +87,7 @@ struct ChatService: Sendable {
 
     /// Relays an upstream stream: each complete event is translated, encoded and written as soon as it arrives.
     private func relayStream(
-        _ response: HTTPClientResponse, translator: any ChatStreamTranslator, encoder: any ClientStreamEncoder, meter: CallMeter, logger: Logger
+        _ response: UpstreamResponse, translator: any ChatStreamTranslator, encoder: any ClientStreamEncoder, meter: CallMeter, logger: Logger
     ) -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],

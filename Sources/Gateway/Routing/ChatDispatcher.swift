@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HolySheepCore
 import Logging
 import NIOCore
@@ -17,7 +16,7 @@ struct ChatDispatcher: Sendable {
         /// An OpenAI `chat.completion` body.
         case json(ByteBuffer)
         /// The upstream's stream, and what turns it into OpenAI chunks.
-        case stream(HTTPClientResponse, translator: any ChatStreamTranslator)
+        case stream(UpstreamResponse, translator: any ChatStreamTranslator)
     }
 
     struct Outcome: Sendable {
@@ -52,7 +51,7 @@ struct ChatDispatcher: Sendable {
                 logger.info("falling back", metadata: ["request_id": "\(requestID)", "from": "\(previous.label)", "to": "\(route.label)"])
             }
             guard let provider = route.provider.chat else { continue }
-            let request: HTTPClientRequest
+            let request: UpstreamRequest
             do {
                 request = try provider.request(for: call, route: route)
             } catch {
@@ -120,7 +119,7 @@ struct ChatDispatcher: Sendable {
 
     /// One attempt at one deployment. Throws ``UpstreamFailure`` saying whether to retry.
     private func attempt(
-        _ request: HTTPClientRequest, provider: any ChatProvider, call: ChatCall, route: Route, headDeadline: ContinuousClock.Instant
+        _ request: UpstreamRequest, provider: any ChatProvider, call: ChatCall, route: Route, headDeadline: ContinuousClock.Instant
     ) async throws -> Answer {
         let response = try await upstream.execute(request, route: route, deadline: headDeadline)
         guard (200..<300).contains(response.status.code) else {

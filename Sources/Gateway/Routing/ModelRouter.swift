@@ -21,9 +21,10 @@ struct ResolvedProvider: Sendable {
             apiKey = nil
             missingKeyVariable = nil
         }
-        switch (configuration.kind, configuration.baseURL) {
-        case (.openai, let base?): chat = OpenAIChatProvider(url: base + "/chat/completions", apiKey: apiKey)
-        case (.anthropic, let base?): chat = AnthropicChatProvider(url: base + "/v1/messages", apiKey: apiKey)
+        // The configuration checked the URL (see ``HTTPURL``).
+        switch (configuration.kind, configuration.baseURL.flatMap(HTTPURL.init)) {
+        case (.openai, let base?): chat = OpenAIChatProvider(url: base.appending("/chat/completions"), apiKey: apiKey)
+        case (.anthropic, let base?): chat = AnthropicChatProvider(url: base.appending("/v1/messages"), apiKey: apiKey)
         case (.gemini, let base?): chat = GeminiChatProvider(baseURL: base, apiKey: apiKey)
         default: chat = nil
         }

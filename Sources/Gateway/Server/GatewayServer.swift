@@ -30,12 +30,15 @@ public final class GatewayServer: Sendable {
     /// Delivers the webhook outbox (video job events).
     public let webhooks: WebhookSender
     public let metrics = GatewayMetrics()
-    let httpClients: LoopLocalHTTPClients
+    /// Chat calls to providers (see ``UpstreamHTTPClient``).
+    let upstream: UpstreamHTTPClient
+    /// The webhook sender's client.
+    let webhookClient: HTTPClient
     let logger: Logger
 
     private init(
         configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, videoJobs: VideoJobService,
-        webhooks: WebhookSender, httpClients: LoopLocalHTTPClients,
+        webhooks: WebhookSender, upstream: UpstreamHTTPClient, webhookClient: HTTPClient,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -44,7 +47,8 @@ public final class GatewayServer: Sendable {
         self.keys = keys
         self.usage = usage
         self.webhooks = webhooks
-        self.httpClients = httpClients
+        self.upstream = upstream
+        self.webhookClient = webhookClient
         self.logger = logger
     }
 
@@ -65,21 +69,19 @@ public final class GatewayServer: Sendable {
             await store.close()
             throw error
         }
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-        // A refused connection fails the call at once (502) instead of being retried inside the client until the
-        // connect timeout: the gateway decides about retries and fallback itself.
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         // Idle read timeout: no byte from an upstream for this long (after its head, or while a JSON answer is being
         // generated) fails the call; it must outlast the longest attempt a model allows.
         let longestAttempt = ([configuration.routing.retry] + configuration.models.compactMap(\.retry)).map(\.attemptTimeout).max() ?? .seconds(300)
-        clientConfiguration.timeout = .init(connect: .seconds(10), read: .nanoseconds(longestAttempt.nanoseconds))
-        clientConfiguration.decompression = .disabled
-        clientConfiguration.redirectConfiguration = .disallow
-        // No tracer: the default (a no-op tracer) still makes the client build a span's attributes for every call.
-        clientConfiguration.tracing.tracer = nil
-        // The server's event loop group, one client per loop: no thread hops between the two legs.
-        let httpClients = LoopLocalHTTPClients(group: .singleton, configuration: clientConfiguration)
+        var upstreamConfiguration = UpstreamHTTPClient.Configuration()
+        upstreamConfiguration.readTimeout = .nanoseconds(longestAttempt.nanoseconds)
+        // The server's event loop group, a pool per loop: no thread hops between the two legs.
+        let upstream = UpstreamHTTPClient(group: .singleton, configuration: upstreamConfiguration)
+        var webhookConfiguration = HTTPClient.Configuration()
+        webhookConfiguration.connectionPool.retryConnectionEstablishment = false
+        webhookConfiguration.decompression = .disabled
+        webhookConfiguration.redirectConfiguration = .disallow
+        webhookConfiguration.tracing.tracer = nil
+        let webhookClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: webhookConfiguration)
         let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
         // A finished job with a `callback_url` queues its webhook event in the same transaction: it is sent even if
         // the process dies right after.
@@ -93,8 +95,8 @@ public final class GatewayServer: Sendable {
         let videoJobs = VideoJobService(store: store, credits: credits, configuration: configuration, logger: logger, onJobFinished: finished)
         return GatewayServer(
             configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
-            videoJobs: videoJobs, webhooks: WebhookSender(store: store, httpClient: httpClients.shared, configuration: configuration.webhooks, logger: logger),
-            httpClients: httpClients, logger: logger)
+            videoJobs: videoJobs, webhooks: WebhookSender(store: store, httpClient: webhookClient, configuration: configuration.webhooks, logger: logger),
+            upstream: upstream, webhookClient: webhookClient, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.
@@ -155,7 +157,7 @@ public final class GatewayServer: Sendable {
         }
         let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys, limiter: limiter, errors: errors)).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
-        let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(clients: httpClients, logger: logger), logger: logger)
+        let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: upstream, logger: logger), logger: logger)
         let chat = ChatService(
             router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter, credits: usage.credits,
             maxBodyBytes: configuration.limits.maxBodyBytes,
@@ -204,7 +206,8 @@ public final class GatewayServer: Sendable {
     }
 
     private func shutdown() async {
-        await httpClients.shutdown()
+        await upstream.shutDown()
+        try? await webhookClient.shutdown()
         await store.close()
     }
 }

@@ -109,7 +109,7 @@ extension GatewayConfiguration {
         var provider = ProviderConfiguration(name: try name.nonEmptyString(), kind: try kind.oneOf(ProviderKind.self))
         if let baseURL = fields["base_url"] {
             let value = try baseURL.nonEmptyString()
-            guard let url = URL(string: value), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            guard HTTPURL(value) != nil else {
                 throw baseURL.fail("expected an http:// or https:// URL, got `\(value)`")
             }
             provider.baseURL = value.hasSuffix("/") ? String(value.dropLast()) : value

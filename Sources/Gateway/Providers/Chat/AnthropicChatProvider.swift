@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HolySheepCore
 import NIOCore
@@ -8,18 +7,17 @@ import NIOCore
 /// https://docs.anthropic.com/en/api/messages
 struct AnthropicChatProvider: ChatProvider {
     /// `{base_url}/v1/messages`.
-    let url: String
+    let url: HTTPURL
     let apiKey: String?
 
-    func request(for call: ChatCall, route: Route) throws(APIError) -> HTTPClientRequest {
+    func request(for call: ChatCall, route: Route) throws(APIError) -> UpstreamRequest {
         let body = try AnthropicTranslation.messagesRequest(fromChat: call.parsedBody(), upstreamModel: route.deployment.model ?? call.model)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        var request = UpstreamRequest(url: url)
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: call.inspection.stream ? "text/event-stream" : "application/json")
         request.headers.add(name: "anthropic-version", value: AnthropicTranslation.apiVersion)
         if let apiKey { request.headers.add(name: "x-api-key", value: apiKey) }
-        request.body = .bytes(ByteBuffer(bytes: body.bytes))
+        request.body = ByteBuffer(bytes: body.bytes)
         return request
     }
 

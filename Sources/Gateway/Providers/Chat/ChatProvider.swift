@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HolySheepCore
 import NIOCore
 
@@ -28,7 +27,7 @@ protocol ChatProvider: Sendable {
     /// The upstream request for `call` at `route`.
     /// - Throws: ``APIError`` (400 `unsupported_parameter`, …) when this provider cannot honour the request; the
     ///   call may then go to another deployment.
-    func request(for call: ChatCall, route: Route) throws(APIError) -> HTTPClientRequest
+    func request(for call: ChatCall, route: Route) throws(APIError) -> UpstreamRequest
 
     /// The error for a non-2xx answer, and whether to try again.
     func failure(status: Int, retryAfter: Duration?, body: ByteBuffer, route: Route) -> UpstreamFailure

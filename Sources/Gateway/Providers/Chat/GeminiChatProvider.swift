@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HolySheepCore
 import NIOCore
@@ -7,16 +6,15 @@ import NIOCore
 /// `x-goog-api-key`), translated from and to OpenAI's Chat Completions by ``GeminiTranslation``.
 /// https://ai.google.dev/api/generate-content
 struct GeminiChatProvider: ChatProvider {
-    let baseURL: String
+    let baseURL: HTTPURL
     let apiKey: String?
 
-    func request(for call: ChatCall, route: Route) throws(APIError) -> HTTPClientRequest {
+    func request(for call: ChatCall, route: Route) throws(APIError) -> UpstreamRequest {
         let body = try GeminiTranslation.generateContentRequest(fromChat: call.parsedBody())
-        var request = HTTPClientRequest(url: baseURL + GeminiTranslation.path(model: route.deployment.model ?? call.model, stream: call.inspection.stream))
-        request.method = .POST
+        var request = UpstreamRequest(url: baseURL.appending(GeminiTranslation.path(model: route.deployment.model ?? call.model, stream: call.inspection.stream)))
         request.headers.add(name: "content-type", value: "application/json")
         if let apiKey { request.headers.add(name: "x-goog-api-key", value: apiKey) }
-        request.body = .bytes(ByteBuffer(bytes: body.bytes))
+        request.body = ByteBuffer(bytes: body.bytes)
         return request
     }
 

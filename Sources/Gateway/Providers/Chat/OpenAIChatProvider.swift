@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HolySheepCore
 import NIOCore
 
@@ -6,20 +5,19 @@ import NIOCore
 /// through untouched but for `model` (and `stream_options.include_usage` on streams, for metering).
 struct OpenAIChatProvider: ChatProvider {
     /// `{base_url}/chat/completions`.
-    let url: String
+    let url: HTTPURL
     let apiKey: String?
 
-    func request(for call: ChatCall, route: Route) throws(APIError) -> HTTPClientRequest {
+    func request(for call: ChatCall, route: Route) throws(APIError) -> UpstreamRequest {
         let body = call.body.withUnsafeReadableBytes { bytes in
             call.inspection.upstreamBody(from: bytes, upstreamModel: route.deployment.model ?? call.model)
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        var request = UpstreamRequest(url: url)
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: call.inspection.stream ? "text/event-stream" : "application/json")
         if let apiKey { request.headers.add(name: "authorization", value: "Bearer \(apiKey)") }
         request.headers.add(name: "x-request-id", value: call.requestID)
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.body = ByteBuffer(bytes: body)
         return request
     }
 

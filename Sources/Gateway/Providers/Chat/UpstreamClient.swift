@@ -1,33 +1,31 @@
-import AsyncHTTPClient
 import HolySheepCore
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOPosix
+import NIOSSL
 
-/// The HTTP leg to every upstream: pooled clients, one per event loop (``LoopLocalHTTPClients``); deadlines;
+/// The HTTP leg to every upstream: pooled connections, one pool per event loop (``UpstreamHTTPClient``); deadlines;
 /// cancellation; network failures turned into retryable ``UpstreamFailure``s. What to send and how to read answers is each ``ChatProvider``'s business.
 struct UpstreamClient: Sendable {
     static let maxResponseBytes = 64 << 20
     static let maxErrorBytes = 1 << 20
 
-    let clients: LoopLocalHTTPClients
+    let client: UpstreamHTTPClient
     let logger: Logger
 
     /// Sends a request and returns once the response head arrived.
     /// - Throws: ``UpstreamFailure`` (retryable) when the upstream cannot be reached or misses `deadline`;
     ///   `CancellationError` when the client went away first.
-    func execute(_ request: HTTPClientRequest, route: Route, deadline: ContinuousClock.Instant) async throws -> HTTPClientResponse {
+    func execute(_ request: UpstreamRequest, route: Route, deadline: ContinuousClock.Instant) async throws -> UpstreamResponse {
         let remaining = deadline - ContinuousClock.now
         do {
-            return try await clients.current.execute(request, deadline: .now() + .nanoseconds(max(0, remaining.nanoseconds)), logger: logger)
+            return try await client.execute(request, deadline: .now() + .nanoseconds(max(0, remaining.nanoseconds)))
         } catch {
             throw classify(error, route: route)
         }
     }
 
     /// Reads a whole (non-streamed) answer.
-    func collect(_ response: HTTPClientResponse, route: Route, limit: Int = UpstreamClient.maxResponseBytes) async throws -> ByteBuffer {
+    func collect(_ response: UpstreamResponse, route: Route, limit: Int = UpstreamClient.maxResponseBytes) async throws -> ByteBuffer {
         do {
             return try await response.body.collect(upTo: limit)
         } catch {
@@ -36,7 +34,7 @@ struct UpstreamClient: Sendable {
     }
 
     /// Reads a non-2xx answer and lets the provider say what it means.
-    func failure(from response: HTTPClientResponse, provider: any ChatProvider, route: Route) async throws -> UpstreamFailure {
+    func failure(from response: UpstreamResponse, provider: any ChatProvider, route: Route) async throws -> UpstreamFailure {
         let body = try await collect(response, route: route, limit: Self.maxErrorBytes)
         let retryAfter = response.headers.first(name: "retry-after").flatMap { RetryPolicy.retryAfter($0) }
         return provider.failure(status: Int(response.status.code), retryAfter: retryAfter, body: body, route: route)
@@ -45,23 +43,16 @@ struct UpstreamClient: Sendable {
     /// Network-level failures: every one is retryable (nothing reached the client yet).
     private func classify(_ error: any Error, route: Route) -> any Error {
         if error is CancellationError || Task.isCancelled { return CancellationError() }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout:
-                return UpstreamFailure(error: APIError.upstreamTimeout(deployment: route.label), retryable: true)
-            case .cancelled: return CancellationError()
-            case .connectTimeout:
-                return UpstreamFailure(error: APIError.upstreamUnreachable(deployment: route.label, reason: "connection timed out"), retryable: true)
-            case .remoteConnectionClosed:
-                return UpstreamFailure(
-                    error: APIError.upstreamUnreachable(deployment: route.label, reason: "the upstream closed the connection"), retryable: true)
-            default: break
+        if let error = error as? UpstreamHTTPError {
+            if error.isTimeout { return UpstreamFailure(error: APIError.upstreamTimeout(deployment: route.label), retryable: true) }
+            if error.isTooLarge {
+                return UpstreamFailure(error: APIError.upstreamInvalidResponse(deployment: route.label, problem: error.description), retryable: false)
             }
+            return UpstreamFailure(error: APIError.upstreamUnreachable(deployment: route.label, reason: error.description), retryable: true)
         }
-        if error is NIOTooManyBytesError {
-            return UpstreamFailure(
-                error: APIError.upstreamInvalidResponse(deployment: route.label, problem: "the answer is larger than \(Self.maxResponseBytes) bytes"),
-                retryable: false)
+        if error is NIOSSLError {
+            logger.warning("upstream TLS failed", metadata: ["deployment": "\(route.label)", "error": "\(String(reflecting: error))"])
+            return UpstreamFailure(error: APIError.upstreamUnreachable(deployment: route.label, reason: "TLS handshake failed"), retryable: true)
         }
         logger.warning("upstream call failed", metadata: ["deployment": "\(route.label)", "error": "\(String(reflecting: error))"])
         return UpstreamFailure(error: APIError.upstreamUnreachable(deployment: route.label, reason: Self.reason(error)), retryable: true)

@@ -1,0 +1,151 @@
+import HolySheepCore
+import NIOCore
+import NIOHTTP1
+
+/// The last handler of an upstream connection's pipeline (after NIO's HTTP/1.1 codec, and TLS for https): sends
+/// one exchange's request at a time and feeds its answer back; back in the pool between exchanges.
+///
+/// A request goes out as head, body and end written together and flushed once: one `writev`. Reads follow the
+/// exchange's buffer (held while the consumer is behind), so a slow client slows the upstream instead of
+/// filling memory. Everything here runs on the channel's event loop (hence `@unchecked Sendable`: the pool hands
+/// it between futures of that loop).
+final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let origin: HTTPURL.Origin
+    /// When the connection last went back to the pool.
+    var idleSince = NIODeadline.now()
+
+    private weak var pool: UpstreamConnectionPool?
+    private var context: ChannelHandlerContext?
+    private var exchange: UpstreamExchange?
+    private var keepAlive = true
+    private var closed = false
+    /// The exchange's buffer is full: `read` calls wait in `readHeld` until it drains.
+    private var paused = false
+    private var readHeld = false
+
+    init(origin: HTTPURL.Origin, pool: UpstreamConnectionPool) {
+        self.origin = origin
+        self.pool = pool
+    }
+
+    /// Connected, open and between exchanges.
+    var isIdle: Bool { context != nil && !closed && exchange == nil }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Sending
+
+    func send(_ exchange: UpstreamExchange) {
+        guard let context, !closed else {
+            exchange.fail(UpstreamHTTPError.remoteClosed)
+            return
+        }
+        let request = exchange.request
+        var headers = request.headers
+        if !headers.contains(name: "host") { headers.add(name: "host", value: request.url.hostHeader) }
+        headers.replaceOrAdd(name: "content-length", value: String(request.body.readableBytes))
+        guard !headers.contains(where: { Self.hasLineBreak($0.name) || Self.hasLineBreak($0.value) }) else {
+            exchange.fail(UpstreamHTTPError.invalidHeader)
+            pool?.release(self)
+            return
+        }
+        self.exchange = exchange
+        keepAlive = true
+        exchange.attach(self)
+        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: request.url.target, headers: headers))), promise: nil)
+        if request.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(request.body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    private static func hasLineBreak(_ text: String) -> Bool {
+        text.utf8.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
+    }
+
+    // MARK: Receiving
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange else {
+            // An answer nobody asked for: the connection is out of step.
+            close()
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if !head.isKeepAlive { keepAlive = false }
+            exchange.receivedHead(head)
+        case .body(let chunk):
+            if !exchange.receivedBody(chunk) { paused = true }
+        case .end:
+            self.exchange = nil
+            exchange.receivedEnd()
+            resumeReading()  // an idle connection keeps reading, to notice the upstream closing it
+            if keepAlive, let pool {
+                pool.release(self)
+            } else {
+                close()
+            }
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if paused {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func resumeReading() {
+        paused = false
+        if readHeld {
+            readHeld = false
+            context?.read()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        let exchange = self.exchange
+        self.exchange = nil
+        exchange?.connectionClosed()
+        pool?.forget(self)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let exchange = self.exchange
+        self.exchange = nil
+        switch error as? HTTPParserError {
+        case .invalidEOFState?: exchange?.fail(UpstreamHTTPError.remoteClosed)  // closed mid-answer
+        case _?: exchange?.fail(UpstreamHTTPError.invalidResponse)
+        case nil: exchange?.fail(error)
+        }
+        close()
+    }
+
+    // MARK: Closing
+
+    /// The exchange gave up mid-answer (timeout, cancellation, body dropped): the connection cannot be reused.
+    func abort() {
+        exchange = nil
+        close()
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        context?.close(promise: nil)
+    }
+}
