@@ -46,11 +46,7 @@ enum CommandLogging {
     /// Logs go to standard error; the level comes from $HOLYSHEEP_LOG_LEVEL (default info).
     static func bootstrap(defaultLevel: Logger.Level = .info) -> Logger {
         let level = ProcessInfo.processInfo.environment["HOLYSHEEP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level) }
         return Logger(label: "holysheep")
     }
 }
