@@ -120,9 +120,17 @@ import Testing
         let key = Self.key("key_dead")
         // The first instance leases the whole balance, then "dies": no flush, no goodbye.
         let dead = CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger, leaseTTL: .seconds(3))
-        async let deadHold = try? dead.hold(Money(micros: 1, .cny), for: key, purpose: "x")
-        await dead.sync()
-        #expect(await deadHold != nil)
+        // Lease rounds until the hold is answered (a round answers only holds that waited before it started).
+        let rounds = Task {
+            while !Task.isCancelled {
+                await dead.sync()
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let deadHold = try? await dead.hold(Money(micros: 1, .cny), for: key, purpose: "x")
+        rounds.cancel()
+        await rounds.value
+        #expect(deadHold != nil)
         let survivor = Instance(store: store, leaseTTL: .seconds(3))
         #expect(await survivor.call(key, hold: 500_000, cost: 1) == nil)  // all leased by the dead instance
         try await Task.sleep(for: .milliseconds(3_300))

@@ -187,6 +187,23 @@ import Testing
         }
     }
 
+    @Test func aStreamCutShort_handsOutWhatArrived_thenFailsWithRemoteClosed() async throws {
+        try await ScriptedUpstream.with({ _, reply in
+            try await reply.send(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\nd\r\ndata: first\n\n\r\n")
+            return false  // cut before the last chunk
+        }) { upstream in
+            try await Self.withClient { client in
+                let response = try await client.execute(Self.request(upstream), deadline: Self.soon)
+                try await upstream.expectEventually { $0.closed == 1 }
+                try await Task.sleep(for: .milliseconds(50))  // the close reaches the client before it reads
+                var chunks = response.body.makeAsyncIterator()
+                #expect(try await chunks.next().map { String(buffer: $0) } == "data: first\n\n")
+                await #expect(throws: UpstreamHTTPError.remoteClosed) { _ = try await chunks.next() }
+            }
+        }
+    }
+
     @Test func aCloseBeforeTheHead_failsWithRemoteClosed() async throws {
         try await ScriptedUpstream.with({ _, _ in false }) { upstream in
             try await Self.withClient { client in

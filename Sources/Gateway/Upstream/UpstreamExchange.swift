@@ -95,13 +95,12 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     /// Fails whoever waits (for the head or a chunk). A connection still attached is closed: it is mid-answer.
+    /// Chunks already buffered are still handed out first (a stream cut short relays what did arrive).
     func fail(_ error: any Error) {
         guard !isFinished else { return }
         failure = error
         timer?.cancel()
         timer = nil
-        chunks.removeAll()
-        bufferedBytes = 0
         if let promise = headPromise {
             headPromise = nil
             promise.fail(error)
