@@ -53,7 +53,7 @@ struct UpstreamBody: AsyncSequence, Sendable {
 /// Why an upstream exchange failed below HTTP (statuses are answers, not errors).
 struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
     private enum Code: Hashable {
-        case headTimeout, readTimeout, connectTimeout, remoteClosed, invalidResponse, tooLarge(Int), shutDown, invalidHeader
+        case headTimeout, readTimeout, remoteClosed, invalidResponse, tooLarge(Int), shutDown, invalidHeader
     }
     private let code: Code
 
@@ -61,7 +61,6 @@ struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
     static let headTimeout = UpstreamHTTPError(code: .headTimeout)
     /// No byte of the body for the read timeout.
     static let readTimeout = UpstreamHTTPError(code: .readTimeout)
-    static let connectTimeout = UpstreamHTTPError(code: .connectTimeout)
     /// The upstream closed the connection before its answer was complete.
     static let remoteClosed = UpstreamHTTPError(code: .remoteClosed)
     /// The answer is not HTTP/1.1 (a parse error).
@@ -79,7 +78,6 @@ struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
         switch code {
         case .headTimeout: "no response head before the deadline"
         case .readTimeout: "no data from the upstream for the read timeout"
-        case .connectTimeout: "connection timed out"
         case .remoteClosed: "the upstream closed the connection"
         case .invalidResponse: "the answer is not valid HTTP/1.1"
         case .tooLarge(let limit): "the answer is larger than \(limit) bytes"
