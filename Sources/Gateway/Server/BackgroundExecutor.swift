@@ -16,7 +16,9 @@ public final class BackgroundExecutor: TaskExecutor {
     /// The thread's nice value (HOLYSHEEP_BACKGROUND_NICE, default 0: an equal share).
     static let niceness = Int32(ProcessInfo.processInfo.environment["HOLYSHEEP_BACKGROUND_NICE"] ?? "") ?? 0
 
-    private let loop: any EventLoop
+    /// The background thread's event loop: storage connections live here, so their I/O and completions never run on
+    /// the event loops that serve requests.
+    public let loop: any EventLoop
 
     private init() {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
