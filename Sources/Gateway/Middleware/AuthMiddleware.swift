@@ -29,13 +29,28 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func authenticate(_ request: Request) throws(APIError) -> APIKeyRecord {
-        guard let presented = Self.presentedKey(request), !presented.isEmpty else { throw APIError.missingAPIKey }
-        switch APIKeySecret.checkFormat(presented) {
-        case .foreign: throw APIError.foreignAPIKey
-        case .malformed: throw APIError.malformedAPIKey
-        case nil: break
+        var header: String
+        let isAuthorization: Bool
+        if let value = request.headers[.authorization] {
+            (header, isAuthorization) = (value, true)
+        } else if let value = request.headers[.xAPIKey] {
+            (header, isAuthorization) = (value, false)
+        } else {
+            throw APIError.missingAPIKey
         }
-        guard let record = keys.key(for: APIKeySecret.digest(of: presented)) else { throw APIError.unknownAPIKey }
+        // The key's bytes are checked and hashed where the header holds them: no copies, no lowercasing.
+        let found = header.withUTF8 { bytes -> Result<APIKeyRecord, APIError> in
+            let presented = isAuthorization ? Self.bearerToken(UnsafeRawBufferPointer(bytes)) : UnsafeRawBufferPointer(bytes)
+            guard !presented.isEmpty else { return .failure(.missingAPIKey) }
+            switch APIKeySecret.checkFormat(utf8: presented) {
+            case .foreign: return .failure(.foreignAPIKey)
+            case .malformed: return .failure(.malformedAPIKey)
+            case nil: break
+            }
+            guard let record = keys.key(for: APIKeySecret.digest(utf8: presented)) else { return .failure(.unknownAPIKey) }
+            return .success(record)
+        }
+        let record = try found.get()
         guard !record.revoked else { throw APIError.revokedAPIKey(id: record.id) }
         if let expiry = record.expiresAt, expiry <= Date() {
             throw APIError(
@@ -45,15 +60,13 @@ struct AuthMiddleware: RouterMiddleware {
         return record
     }
 
-    static func presentedKey(_ request: Request) -> Substring? {
-        if let authorization = request.headers[.authorization] {
-            let value = Substring(authorization)
-            if value.count > 7, value.prefix(7).lowercased() == "bearer " {
-                return value.dropFirst(7).drop(while: { $0 == " " })
-            }
-            return value  // a bare key; its format check will say what is wrong
-        }
-        return request.headers[.xAPIKey].map { Substring($0) }
+    /// The token of an `Authorization: Bearer <token>` value (the scheme in any case, extra spaces allowed); any
+    /// other value whole — a bare key, whose format check will say what is wrong.
+    static func bearerToken(_ value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let scheme = "bearer ".utf8
+        guard value.count > scheme.count, zip(value, scheme).allSatisfy({ ($0 | 0x20) == $1 }) else { return value }
+        let token = value.dropFirst(scheme.count).drop(while: { $0 == UInt8(ascii: " ") })
+        return UnsafeRawBufferPointer(rebasing: token)
     }
 }
 

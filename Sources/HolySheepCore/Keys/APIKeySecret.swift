@@ -33,17 +33,30 @@ public struct APIKeySecret: Sendable, CustomStringConvertible {
 
     /// Checks the shape of a presented key without touching any stored state.
     public static func checkFormat(_ presented: some StringProtocol) -> FormatProblem? {
-        guard presented.hasPrefix("hs_") else { return .foreign }
-        let utf8 = presented.utf8
-        guard utf8.count == length, presented.hasPrefix(livePrefix) || presented.hasPrefix(testPrefix) else { return .malformed }
-        return utf8.dropFirst(8).allSatisfy { Base62.contains($0) } ? nil : .malformed
+        var key = String(presented)
+        return key.withUTF8 { checkFormat(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``checkFormat(_:)`` on the key's UTF-8 bytes (the request path reads them straight from the header).
+    public static func checkFormat(utf8 key: UnsafeRawBufferPointer) -> FormatProblem? {
+        guard key.starts(with: "hs_".utf8) else { return .foreign }
+        guard key.count == length, key.starts(with: livePrefix.utf8) || key.starts(with: testPrefix.utf8) else { return .malformed }
+        return key.dropFirst(8).allSatisfy(Base62.contains) ? nil : .malformed
     }
 
     /// The SHA-256 digest under which a key is stored and looked up.
     ///
     /// A fast hash is right here (unlike passwords): keys carry ~190 random bits, so there is nothing to brute-force.
     public static func digest(of presented: some StringProtocol) -> Digest {
-        Digest(SHA256.hash(data: Array(presented.utf8)))
+        var key = String(presented)
+        return key.withUTF8 { digest(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``digest(of:)`` of the key's UTF-8 bytes.
+    public static func digest(utf8 key: UnsafeRawBufferPointer) -> Digest {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: key)
+        return Digest(hasher.finalize())
     }
 
     public var digest: Digest { Self.digest(of: value) }
