@@ -92,6 +92,13 @@ import Testing
     @Test func requestIDs_areUniqueAndClientIDsAreKeptOnlyIfSane() {
         let ids = (0..<10_000).map { _ in RequestIDGenerator.next() }
         #expect(Set(ids).count == ids.count)
+        // OpenAI's shape: `req_` and 32 lowercase hex digits; one process's ids share the prefix and count up.
+        for id in ids.prefix(3) {
+            #expect(id.utf8.count == 36 && id.hasPrefix("req_"))
+            #expect(id.dropFirst(4).allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        }
+        #expect(ids[0].dropLast(16) == ids[1].dropLast(16))
+        #expect(UInt64(ids[1].suffix(16), radix: 16)! == UInt64(ids[0].suffix(16), radix: 16)! + 1)
         #expect(RequestIDGenerator.isAcceptable("my-trace-123"))
         #expect(!RequestIDGenerator.isAcceptable("bad id with spaces"))
         #expect(!RequestIDGenerator.isAcceptable(String(repeating: "x", count: 200)))
