@@ -101,10 +101,14 @@ unit_status=0
 if [[ "${HOLYSHEEP_TEST_SKIP_UNIT:-0}" == 1 ]]; then
   echo "HOLYSHEEP_TEST_SKIP_UNIT=1: swift test skipped"
 else
-  swift test --skip-build || unit_status=$?
+  unit_log=$(mktemp -t holysheep-swift-test.XXXXXX)
+  swift test --skip-build 2>&1 | tee "$unit_log" || unit_status=${PIPESTATUS[0]}
   if ((unit_status != 0)); then
     echo "swift test FAILED (exit $unit_status); running the end-to-end tests anyway" >&2
+    # Kept for the summary at the end, where a CI log's tail shows it.
+    unit_failures=$(grep -E '✘|error:|Fatal error|Crash' "$unit_log" | head -n 40 || true)
   fi
+  rm -f "$unit_log"
 fi
 
 HOLYSHEEP_BIN="$ROOT/.build/debug/holysheep"
@@ -134,6 +138,9 @@ e2e_status=0
 timeout --foreground -k 30 1200 env PYTHONDONTWRITEBYTECODE=1 \
   "$VENV/bin/python" -m pytest -q tests/e2e "$@" || e2e_status=$?
 
+if ((unit_status != 0)); then
+  printf '\n==== swift test failures (repeated from step 3) ====\n%s\n' "${unit_failures:-(no failure lines found; see step 3)}" >&2
+fi
 if ((unit_status != 0 || e2e_status != 0)); then
   echo "test.sh: FAILED (swift test exit $unit_status, pytest exit $e2e_status)" >&2
   exit 1

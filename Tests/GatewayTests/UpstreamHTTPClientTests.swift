@@ -156,7 +156,8 @@ import Testing
                 await #expect(throws: UpstreamHTTPError.headTimeout) {
                     _ = try await client.execute(Self.request(upstream), deadline: .now() + .milliseconds(200))
                 }
-                #expect(ContinuousClock.now - started < .seconds(2))
+                // Bounds tell "the deadline fired" from "the 10 s read timeout fired" with room for a loaded CI host.
+                #expect(ContinuousClock.now - started < .seconds(8))
             }
             try await upstream.expectEventually { $0.closed == 1 }
         }
@@ -234,7 +235,7 @@ import Testing
                 let started = ContinuousClock.now
                 call.cancel()
                 await #expect(throws: CancellationError.self) { _ = try await call.value }
-                #expect(ContinuousClock.now - started < .seconds(1))
+                #expect(ContinuousClock.now - started < .seconds(10))  // not the 30 s deadline
             }
             try await upstream.expectEventually { $0.closed == 1 }
         }
@@ -265,9 +266,9 @@ import Testing
         try await Self.withClient { client in
             let started = ContinuousClock.now
             await #expect(throws: (any Error).self) {
-                _ = try await client.execute(UpstreamRequest(url: HTTPURL("http://127.0.0.1:\(port)/v1/chat/completions")!), deadline: Self.soon)
+                _ = try await client.execute(UpstreamRequest(url: HTTPURL("http://127.0.0.1:\(port)/v1/chat/completions")!), deadline: .now() + .seconds(30))
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(10))  // at once, not at the 30 s deadline
         }
     }
 

@@ -75,7 +75,7 @@ import Testing
             #expect(error.kind == .connection && error.message.contains("127.0.0.1:9"))
             #expect(HolySheepClient.failedBeforeSending(try #require(error.underlyingError)))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(15))  // a few 10 ms retries, with room for a loaded CI host
     }
 
     func parse(_ text: String, chunkSize: Int = .max) throws -> [ChatChunk] {

@@ -53,7 +53,7 @@ import Testing
         let start = ContinuousClock.now
         endless.cancel()
         await #expect(throws: CancellationError.self) { try await endless.value }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(15))  // terminated, not left running
         #expect(!MediaFixtures.processRunning(withArgumentContaining: marker))
     }
 }

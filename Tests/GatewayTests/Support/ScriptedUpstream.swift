@@ -109,9 +109,9 @@ final class ScriptedUpstream: Sendable {
             connection: connection, requestLine: lines[0], headers: headers, body: String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self))
     }
 
-    /// Waits (up to 5 s) until `condition` holds; records an issue if it never does.
+    /// Waits (up to 15 s, room for a loaded CI host) until `condition` holds; records an issue if it never does.
     func expectEventually(_ condition: (ScriptedUpstream) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline, !condition(self) {
             try await Task.sleep(for: .milliseconds(10))
         }
