@@ -62,7 +62,7 @@ import Testing
     static func totals(_ store: SQLStore, keyID: String) async throws -> (balance: Int64, charges: Int64, usage: Int64, rollup: Int64) {
         func sum(_ column: String, _ table: String, _ condition: String = "") async throws -> Int64 {
             try await store.database.raw(
-                SQLQueryString("SELECT CAST(COALESCE(SUM(\(column)), 0) AS BIGINT) AS total FROM \(table) WHERE \(condition)") + "key_id = \(bind: keyID)"
+                "SELECT CAST(COALESCE(SUM(\(unsafeRaw: column)), 0) AS BIGINT) AS total FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)key_id = \(bind: keyID)"
             ).first()!.decode(column: "total", as: Int64.self)
         }
         return (

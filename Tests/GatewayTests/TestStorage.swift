@@ -28,7 +28,7 @@ enum TestStorage {
                         + "which starts a throwaway cluster, or set it to a database you can create databases from.")
             }
             let admin = try await SQLStore.open(baseURL, logger: logger)
-            try await admin.database.raw(SQLQueryString("CREATE DATABASE \(name)")).run()
+            try await admin.database.raw("CREATE DATABASE \(unsafeRaw: name)").run()
             await admin.close()
             let prefix = base[..<base.lastIndex(of: "/")!]
             return StorageURL("\(prefix)/\(name)")!

@@ -74,11 +74,20 @@ public struct LedgerRepository: Sendable {
             created_at = Clock.unixMilliseconds(entry.createdAt)
         }
 
-        /// The columns of `ledger_entries`, in the order of ``values``.
-        static let columns = ["id", "key_id", "kind", "amount_micros", "reference", "dedupe_reference", "created_at"]
+        /// The columns of `ledger_entries`, in the order of ``values(into:)``.
+        static let columns: [(name: String, kind: JSONRows.Kind)] = [
+            ("id", .text), ("key_id", .text), ("kind", .text), ("amount_micros", .bigint), ("reference", .text), ("dedupe_reference", .text),
+            ("created_at", .bigint),
+        ]
 
-        var values: [any SQLExpression] {
-            [SQLBind(id), SQLBind(key_id), SQLBind(kind), SQLBind(amount_micros), SQLBind.orNull(reference), SQLBind(dedupe_reference), SQLBind(created_at)]
+        func values(into row: inout JSONRows) {
+            row.add(id)
+            row.add(key_id)
+            row.add(kind)
+            row.add(amount_micros)
+            row.add(reference)
+            row.add(dedupe_reference)
+            row.add(created_at)
         }
 
         var entry: LedgerEntry? {

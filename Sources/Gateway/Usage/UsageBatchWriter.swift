@@ -14,17 +14,20 @@ enum UsageBatchWriter {
         var amount: Int64
     }
 
-    /// Rows per INSERT statement: about 20 binds each, within SQLite's 32 766 and PostgreSQL's 65 535.
-    static let statementRows = 1_000
+    /// Rows per INSERT statement (each sends its rows as one JSON text; this only bounds a statement's size).
+    static let statementRows = 2_000
 
     static func write(_ batch: [UsageRecord], instanceID: String?, on database: any SQLDatabase) async throws -> [Charged] {
         // Rows already stored (a retried batch) are skipped by the primary key; the ids inserted come back, so only
-        // their calls are charged. No read first; one statement per `statementRows` rows (the bind limits).
+        // their calls are charged. No read first; one statement per `statementRows` rows.
         var inserted = Set<String>()
         for chunk in batch.chunks(of: statementRows) {
-            for row in try await database.insert(into: "usage_records").columns(usageColumns).rows(chunk.map(usageValues))
-                .ignoringConflicts(with: "request_id").returning("request_id").all()
-            {
+            var rows = JSONRows(reservingBytesPerRow: 256, rows: chunk.count)
+            for record in chunk { rows.row { usageValues(record, into: &$0) } }
+            let insert = JSONRows.insert(
+                into: "usage_records", columns: usageColumns, rows: rows, tail: "ON CONFLICT (request_id) DO NOTHING RETURNING request_id",
+                on: database)
+            for row in try await database.raw(insert).all() {
                 inserted.insert(try row.decode(column: "request_id", as: String.self))
             }
         }
@@ -41,7 +44,9 @@ enum UsageBatchWriter {
         var charged: [Charged] = []
         if !charges.isEmpty {
             for chunk in charges.chunks(of: statementRows) {
-                try await database.insert(into: "ledger_entries").columns(LedgerRepository.Row.columns).rows(chunk.map(\.values)).run()
+                var rows = JSONRows(reservingBytesPerRow: 160, rows: chunk.count)
+                for charge in chunk { rows.row { charge.values(into: &$0) } }
+                try await database.raw(JSONRows.insert(into: "ledger_entries", columns: LedgerRepository.Row.columns, rows: rows, on: database)).run()
             }
             let totals = Dictionary(grouping: fresh.filter { $0.cost_micros > 0 }) { ChargeGroup(keyID: $0.key_id, month: Clock.utcMonth(unixMilliseconds: $0.created_at)) }
                 .mapValues { $0.reduce(Int64(0)) { $0 + $1.cost_micros } }
@@ -57,23 +62,36 @@ enum UsageBatchWriter {
         return charged
     }
 
-    /// The columns of `usage_records`, in the order of ``usageValues(_:)``. Rows are bound value by value: a batch of
-    /// a thousand through `Encodable` cost more CPU than the inserts themselves.
-    static let usageColumns = [
-        "request_id", "key_id", "model", "deployment", "provider", "endpoint", "status", "stream", "prompt_tokens", "completion_tokens",
-        "cached_tokens", "latency_ms", "upstream_latency_ms", "attempts", "usage_estimated", "cost_micros", "list_usd_micros",
-        "official_usd_micros", "video_seconds", "created_at",
+    /// The columns of `usage_records`, in the order of ``usageValues(_:into:)``.
+    static let usageColumns: [(name: String, kind: JSONRows.Kind)] = [
+        ("request_id", .text), ("key_id", .text), ("model", .text), ("deployment", .text), ("provider", .text), ("endpoint", .text),
+        ("status", .integer), ("stream", .boolean), ("prompt_tokens", .bigint), ("completion_tokens", .bigint), ("cached_tokens", .bigint),
+        ("latency_ms", .double), ("upstream_latency_ms", .double), ("attempts", .integer), ("usage_estimated", .boolean),
+        ("cost_micros", .bigint), ("list_usd_micros", .bigint), ("official_usd_micros", .bigint), ("video_seconds", .bigint),
+        ("created_at", .bigint),
     ]
 
-    static func usageValues(_ record: UsageRecord) -> [any SQLExpression] {
-        [
-            SQLBind(record.request_id), SQLBind(record.key_id), SQLBind(record.model), SQLBind.orNull(record.deployment),
-            SQLBind.orNull(record.provider), SQLBind(record.endpoint), SQLBind(record.status), SQLBind(record.stream),
-            SQLBind(record.prompt_tokens), SQLBind(record.completion_tokens), SQLBind(record.cached_tokens), SQLBind(record.latency_ms),
-            SQLBind.orNull(record.upstream_latency_ms), SQLBind(record.attempts), SQLBind(record.usage_estimated),
-            SQLBind(record.cost_micros), SQLBind(record.list_usd_micros), SQLBind(record.official_usd_micros),
-            SQLBind(record.video_seconds), SQLBind(record.created_at),
-        ]
+    static func usageValues(_ record: UsageRecord, into row: inout JSONRows) {
+        row.add(record.request_id)
+        row.add(record.key_id)
+        row.add(record.model)
+        row.add(record.deployment)
+        row.add(record.provider)
+        row.add(record.endpoint)
+        row.add(record.status)
+        row.add(record.stream)
+        row.add(record.prompt_tokens)
+        row.add(record.completion_tokens)
+        row.add(record.cached_tokens)
+        row.add(record.latency_ms)
+        row.add(record.upstream_latency_ms)
+        row.add(record.attempts)
+        row.add(record.usage_estimated)
+        row.add(record.cost_micros)
+        row.add(record.list_usd_micros)
+        row.add(record.official_usd_micros)
+        row.add(record.video_seconds)
+        row.add(record.created_at)
     }
 
     private struct ChargeGroup: Hashable {
@@ -113,13 +131,6 @@ enum UsageBatchWriter {
                 """
             ).run()
         }
-    }
-}
-
-extension SQLBind {
-    /// A bound value, or SQL `NULL`.
-    static func orNull(_ value: (some Encodable & Sendable)?) -> any SQLExpression {
-        value.map { SQLBind($0) } ?? SQLLiteral.null
     }
 }
 

@@ -44,7 +44,7 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         usage_estimated = usageEstimated
         request_id = requestID
         key_id = keyID
-        self.model = model
+        self.model = model.replacingNUL  // the client's text: NUL is valid JSON, but PostgreSQL text refuses it
         self.deployment = deployment
         self.provider = provider
         self.endpoint = endpoint
@@ -63,5 +63,13 @@ extension Duration {
     var milliseconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
+
+extension String {
+    /// NUL replaced by U+FFFD. PostgreSQL text can't hold NUL, and a usage batch it refuses would be retried (and
+    /// block every later record) forever.
+    var replacingNUL: String {
+        utf8.contains(0) ? replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : self
     }
 }
