@@ -1,7 +1,7 @@
 import SQLKit
 
 /// Many rows sent as one bound JSON text (`[[…],[…]]`) and inserted with one `INSERT … SELECT` that unpacks it in
-/// the database (SQLite `json_each`, PostgreSQL `json_array_elements`).
+/// the database (SQLite `jsonb_each`, PostgreSQL `json_array_elements`).
 ///
 /// Why: binding value by value costs the client, per value, an `Encodable` conversion and a dynamic cast in the
 /// driver; a usage flush binds about 27 values per call, which made SQLKit's side of the flush more CPU than the
@@ -101,7 +101,8 @@ struct JSONRows {
         // SQLite's `->>` gives JSON numbers as INTEGER or REAL, true/false as 1/0, strings as TEXT; PostgreSQL's gives
         // text, cast to the column's type (exact for integers; doubles read back as written).
         let values = columns.indices.map { postgres ? "(r->>\($0))::\(columns[$0].kind.postgresType)" : "r.value->>\($0)" }
-        let source = postgres ? "json_array_elements(" : "json_each("
+        // SQLite: `jsonb_each` hands each row over as binary JSON; `json_each` gave it as text, parsed again per column.
+        let source = postgres ? "json_array_elements(" : "jsonb_each("
         // `WHERE true`: SQLite needs it to tell an upsert's ON CONFLICT from a join constraint after INSERT … SELECT.
         let head = "INSERT INTO \(table) (\(names)) SELECT \(values.joined(separator: ", ")) FROM \(source)"
         let end = (postgres ? "::json" : "") + ") AS r WHERE true " + tail
