@@ -1,9 +1,12 @@
 import HolySheepCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 
-/// The last handler of an upstream connection's pipeline (after NIO's HTTP/1.1 codec, and TLS for https): sends
-/// one exchange's request at a time and feeds its answer back; back in the pool between exchanges.
+/// The last handler of an upstream connection's pipeline (after NIO's HTTP/1.1 codec, and TLS for https), or of one
+/// HTTP/2 stream's (after NIO's HTTP/2-to-HTTP/1 codec): sends one exchange's request at a time and feeds its answer
+/// back. A connection goes back to the pool between exchanges; a stream carries one exchange and closes with it, so
+/// giving up on it (``abort()``) resets the stream and leaves its connection to the other calls.
 ///
 /// A request goes out as head, body and end written together and flushed once: one `writev`. Reads follow the
 /// exchange's buffer (held while the consumer is behind), so a slow client slows the upstream instead of
@@ -19,6 +22,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
     var idleSince = NIODeadline.now()
 
     private weak var pool: UpstreamConnectionPool?
+    private let isStream: Bool
     private var context: ChannelHandlerContext?
     private var exchange: UpstreamExchange?
     private var keepAlive = true
@@ -27,9 +31,18 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
     private var paused = false
     private var readHeld = false
 
+    /// An HTTP/1.1 connection, kept alive in `pool` between exchanges.
     init(origin: HTTPURL.Origin, pool: UpstreamConnectionPool) {
         self.origin = origin
         self.pool = pool
+        self.isStream = false
+    }
+
+    /// One HTTP/2 stream: a single exchange.
+    init(streamTo origin: HTTPURL.Origin) {
+        self.origin = origin
+        self.pool = nil
+        self.isStream = true
     }
 
     /// Connected, open and between exchanges.
@@ -56,7 +69,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
         headers.replaceOrAdd(name: "content-length", value: String(request.body.readableBytes))
         guard !headers.contains(where: { Self.hasLineBreak($0.name) || Self.hasLineBreak($0.value) }) else {
             exchange.fail(UpstreamHTTPError.invalidHeader)
-            pool?.release(self)
+            if isStream { close() } else { pool?.release(self) }  // nothing was sent
             return
         }
         self.exchange = exchange
@@ -90,6 +103,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
         case .end:
             self.exchange = nil
             exchange.receivedEnd()
+            guard !isStream else { return }  // both sides ended: the stream closes by itself
             resumeReading()  // an idle connection keeps reading, to notice the upstream closing it
             if keepAlive, let pool {
                 pool.release(self)
@@ -127,17 +141,23 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let exchange = self.exchange
         self.exchange = nil
-        switch error as? HTTPParserError {
-        case .invalidEOFState?: exchange?.fail(UpstreamHTTPError.remoteClosed)  // closed mid-answer
-        case _?: exchange?.fail(UpstreamHTTPError.invalidResponse)
-        case nil: exchange?.fail(error)
-        }
+        if let exchange { exchange.fail(Self.reason(error)) }
         close()
+    }
+
+    private static func reason(_ error: any Error) -> any Error {
+        switch error {
+        case HTTPParserError.invalidEOFState: UpstreamHTTPError.remoteClosed  // closed mid-answer
+        case is HTTPParserError: UpstreamHTTPError.invalidResponse
+        case is NIOHTTP2Errors.StreamClosed: UpstreamHTTPError.streamReset
+        default: error
+        }
     }
 
     // MARK: Closing
 
-    /// The exchange gave up mid-answer (timeout, cancellation, body dropped): the connection cannot be reused.
+    /// The exchange gave up mid-answer (timeout, cancellation, body dropped): the connection cannot be reused (a
+    /// stream is reset).
     func abort() {
         exchange = nil
         close()

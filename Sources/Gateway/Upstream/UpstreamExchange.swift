@@ -185,7 +185,8 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 }
 
-/// The consumer's handle on an exchange's body. Dropping it before the end closes the connection.
+/// The consumer's handle on an exchange's body. Dropping it before the end closes the connection (HTTP/2: resets the
+/// stream).
 final class UpstreamBodyReader: Sendable {
     private let exchange: UpstreamExchange
 

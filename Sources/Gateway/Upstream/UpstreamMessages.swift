@@ -23,7 +23,8 @@ struct UpstreamResponse: Sendable {
 }
 
 /// The response body: read it once, as chunks (`for try await chunk in body`) or whole (``collect(upTo:)``).
-/// Dropping it before the end closes the connection (an unread body cannot be skipped on a kept-alive one).
+/// Dropping it before the end closes the connection (an unread body cannot be skipped on a kept-alive one); over
+/// HTTP/2 it resets the call's stream.
 struct UpstreamBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let reader: UpstreamBodyReader
@@ -53,7 +54,7 @@ struct UpstreamBody: AsyncSequence, Sendable {
 /// Why an upstream exchange failed below HTTP (statuses are answers, not errors).
 struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
     private enum Code: Hashable {
-        case headTimeout, readTimeout, remoteClosed, invalidResponse, tooLarge(Int), shutDown, invalidHeader
+        case headTimeout, readTimeout, remoteClosed, streamReset, invalidResponse, tooLarge(Int), shutDown, invalidHeader
     }
     private let code: Code
 
@@ -63,7 +64,9 @@ struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
     static let readTimeout = UpstreamHTTPError(code: .readTimeout)
     /// The upstream closed the connection before its answer was complete.
     static let remoteClosed = UpstreamHTTPError(code: .remoteClosed)
-    /// The answer is not HTTP/1.1 (a parse error).
+    /// The upstream reset the call's HTTP/2 stream (or refused it, going away) before its answer was complete.
+    static let streamReset = UpstreamHTTPError(code: .streamReset)
+    /// The answer is not valid HTTP (a parse error).
     static let invalidResponse = UpstreamHTTPError(code: .invalidResponse)
     /// The gateway is stopping.
     static let shutDown = UpstreamHTTPError(code: .shutDown)
@@ -79,7 +82,8 @@ struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
         case .headTimeout: "no response head before the deadline"
         case .readTimeout: "no data from the upstream for the read timeout"
         case .remoteClosed: "the upstream closed the connection"
-        case .invalidResponse: "the answer is not valid HTTP/1.1"
+        case .streamReset: "the upstream reset the stream"
+        case .invalidResponse: "the answer is not valid HTTP"
         case .tooLarge(let limit): "the answer is larger than \(limit) bytes"
         case .shutDown: "the gateway is shutting down"
         case .invalidHeader: "a header value contains a line break"
