@@ -200,13 +200,9 @@ final class H2TestUpstream: Sendable {
         try await expectEventually { $0.shared.state.withLock { $0.pingAcks } >= acks + connections.count }
     }
 
-    /// Waits (up to 15 s, room for a loaded CI host) until `condition` holds; records an issue if it never does.
+    /// Waits until `condition` holds (see ``expectEventually(sourceLocation:_:)``).
     func expectEventually(_ condition: (H2TestUpstream) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while ContinuousClock.now < deadline, !condition(self) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(condition(self), sourceLocation: sourceLocation)
+        try await GatewayTests.expectEventually(sourceLocation: sourceLocation) { condition(self) }
     }
 
     // MARK: Certificate

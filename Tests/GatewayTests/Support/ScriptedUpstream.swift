@@ -109,12 +109,8 @@ final class ScriptedUpstream: Sendable {
             connection: connection, requestLine: lines[0], headers: headers, body: String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self))
     }
 
-    /// Waits (up to 15 s, room for a loaded CI host) until `condition` holds; records an issue if it never does.
+    /// Waits until `condition` holds (see ``expectEventually(sourceLocation:_:)``).
     func expectEventually(_ condition: (ScriptedUpstream) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while ContinuousClock.now < deadline, !condition(self) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(condition(self), sourceLocation: sourceLocation)
+        try await GatewayTests.expectEventually(sourceLocation: sourceLocation) { condition(self) }
     }
 }
