@@ -15,7 +15,7 @@ import Testing
 
         init(store: SQLStore, slice: Int64 = 10_000_000, leaseTTL: Duration = .seconds(10)) {
             book = CreditBook(store: store, slice: Money(micros: slice, .cny), logger: TestStorage.logger, leaseTTL: leaseTTL)
-            let recorder = UsageRecorder(store: store, credits: book, flushInterval: .milliseconds(20), logger: TestStorage.logger)
+            let recorder = UsageRecorder(store: store, credits: book, flushInterval: .milliseconds(20), syncInterval: .milliseconds(20), logger: TestStorage.logger)
             self.recorder = recorder
             loop = Task { try? await recorder.run() }
         }

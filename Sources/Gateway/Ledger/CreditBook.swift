@@ -25,6 +25,8 @@ public final class CreditBook: Sendable {
     let leaseTTL: Duration
     /// The longest a call waits for a lease before it is refused.
     static let leaseWait: Duration = .seconds(2)
+    /// How often the usage recorder runs a sync round (sooner when a call waits for a lease).
+    public static let roundInterval: Duration = .milliseconds(200)
     /// Sync rounds without a hold after which a key's lease is given back (300 × 200 ms = 1 min).
     static let idleRoundsBeforeRelease = 300
 
@@ -175,6 +177,9 @@ public final class CreditBook: Sendable {
         resumeWaiters { waiterIDs.contains($0.id) }
         if waiters.withLock({ !$0.isEmpty }) { doorbell.ring() }
     }
+
+    /// A call is waiting for a lease: the next round should not wait for its time.
+    var isAwaitingLease: Bool { waiters.withLock { !$0.isEmpty } }
 
     /// Gives every lease back (shutdown, after the last flush) and wakes any call still waiting.
     func close() async {
