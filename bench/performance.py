@@ -147,6 +147,10 @@ def main():
           "   # the soak below; then re-render:")
     else:
         p(f"RUN_DIR={shown_run} bash bench/soak.sh   # optional: 10 min at c=64 JSON, RSS every 10 s; then re-render:")
+    chunks_path = os.path.join(run_dir, "chunks.json")
+    chunks = json.load(open(chunks_path)) if os.path.exists(chunks_path) else None
+    p(f"BENCH_NICE=-10 RUN_DIR={shown_run} bash bench/chunks.sh   # "
+      + ("the per-chunk figures below" if chunks else "optional: cost per relayed SSE chunk") + "; then re-render:")
     p(f"python3 bench/performance.py {shown_run}")
     p("```")
     p("")
@@ -183,6 +187,13 @@ def main():
     rss = lambda q: f"{f_num(q.rss_idle, '')} / {f_num(q.rss_peak, ' MiB')}"
     met = None if hs.rss_idle is None or hs.rss_peak is None else hs.rss_idle <= 60 and hs.rss_peak <= 150
     p(f"| RSS idle / under load (peak) | {' | '.join(rss(peers[k]) for k, _ in PEERS)} | ≤ 60 / ≤ 150 MiB | {mark(met)} |")
+    if chunks:
+        hc, nc = chunks.get("holysheep") or {}, chunks.get("nginx") or {}
+        added = lambda c: c.get("added", {}).get("p50_us")
+        per = lambda c: DASH if not c else f"+{added(c):.1f} µs, {c.get('cpu_per_chunk_us'):.1f} µs CPU"
+        met = None if not hc else added(hc) <= 10 and hc.get("cpu_per_chunk_us", 1e9) <= 10
+        p(f"| per relayed SSE chunk: added delay p50, CPU (`bench/chunks.sh`) | {DASH} | {per(nc)} | {per(hc)} | "
+          f"≤ 10 µs | {mark(met)} |")
     p("")
     p("CPU per request = the gateway's CPU time (whole process tree) ÷ requests served; RSS peak = the highest RSS "
       "sampled during any measured run.")
@@ -201,6 +212,32 @@ def main():
         p(f"| {label} | {f_ms(n)} | {f_ms(h)} | {DASH if mult is None else f'{mult:.1f}×'} | ≤ 2× | "
           f"{mark(None if mult is None else mult <= 2)} |")
     p("")
+
+    # ---- per chunk ------------------------------------------------------------------------------------------------
+    if chunks:
+        p("## Per relayed chunk")
+        p("")
+        first = next(iter(c for c in chunks.values() if c), {})
+        p(f"`bench/chunks.sh`: a streaming upstream (`bench/chunks.py`) sends each SSE chunk on its own, "
+          f"{first.get('spacing_ms')} ms apart, stamped with its send time; {first.get('streams')} streams of "
+          f"{first.get('chunks')} chunks through each gateway and straight to the upstream, one connection, one "
+          "after another. Delay = receive − send time of each chunk (same host, same clock); added = through the "
+          "gateway − direct. CPU per chunk = the gateway's CPU (`/proc/PID/task/*/schedstat`) for streams of "
+          f"{first.get('chunks')} chunks minus streams of a tenth as many, ÷ the extra chunks: the per-request cost "
+          "cancels out.")
+        p("")
+        p("| gateway | direct p50 / p99 | through the gateway p50 / p99 | added p50 / p90 / p99 | CPU per chunk | "
+          f"CPU per stream of {max(1, (first.get('chunks') or 10) // 10)} chunks |")
+        p("|---|---:|---:|---:|---:|---:|")
+        for name, label in (("nginx", "nginx proxy_pass"), ("holysheep", "**holysheep**")):
+            c = chunks.get(name)
+            if not c:
+                continue
+            d, g, ad = c["direct"], c["gateway"], c["added"]
+            p(f"| {label} | {d['p50_us']:.1f} / {d['p99_us']:.1f} µs | {g['p50_us']:.1f} / {g['p99_us']:.1f} µs | "
+              f"+{ad['p50_us']:.1f} / +{ad['p90_us']:.1f} / +{ad['p99_us']:.1f} µs | {c['cpu_per_chunk_us']:.1f} µs | "
+              f"{c['cpu_per_stream_us']:,.0f} µs |")
+        p("")
 
     # ---- soak -----------------------------------------------------------------------------------------------------
     if soak:
