@@ -88,6 +88,62 @@ import Testing
         #expect(try rollup.decode(column: "cost_micros", as: Int64.self) == 1_507)
     }
 
+    /// Makes storage refuse any usage row for the model `poison`, as a constraint would.
+    static func refusePoison(_ store: SQLStore) async throws {
+        switch store.engine {
+        case .sqlite:
+            try await store.database.raw(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON usage_records WHEN NEW.model = 'poison' BEGIN SELECT RAISE(ABORT, 'poison record'); END"
+            ).run()
+        case .postgres:
+            try await store.database.raw(
+                "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poison record' USING ERRCODE = 'check_violation'; END $$"
+            ).run()
+            try await store.database.raw(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON usage_records FOR EACH ROW WHEN (NEW.model = 'poison') EXECUTE FUNCTION refuse_poison()"
+            ).run()
+        }
+    }
+
+    @Test(arguments: TestStorage.engines)
+    func recordsStorageRefuses_areSetAside_andTheRestOfTheBatchLandsAndIsCharged(engine: SQLStore.Engine) async throws {
+        let store = try await TestStorage.open(engine)
+        defer { Task { await store.close() } }
+        try await Self.refusePoison(store)
+        let recorder = UsageRecorder(
+            store: store, credits: CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger),
+            logger: TestStorage.logger)
+        var expected: Int64 = 0
+        for index in 0..<60 {
+            let poison = index == 7 || index == 41
+            recorder.record(Self.record("req_\(index)", model: poison ? "poison" : "gpt-4.1", cost: Int64(index + 1)))
+            if !poison { expected += Int64(index + 1) }
+        }
+        await recorder.flush()
+        #expect(recorder.pendingCount == 0)  // nothing left to block later records
+        let stored = try await Self.stored(store)
+        #expect(stored.count == 58 && stored["req_7"] == nil && stored["req_41"] == nil)
+        #expect(try await LedgerRepository(store: store).balance(keyID: "key_w") == Money(micros: -expected, .cny))
+
+        // Later records are not held up by the refused ones.
+        recorder.record(Self.record("req_later", cost: 5))
+        await recorder.flush()
+        let later = try await Self.stored(store)["req_later"]
+        #expect(recorder.pendingCount == 0 && later != nil)
+        #expect(try await LedgerRepository(store: store).balance(keyID: "key_w") == Money(micros: -(expected + 5), .cny))
+    }
+
+    @Test func storageBeingDown_isNotMistakenForRefusedData() async throws {
+        let store = try await TestStorage.open(.sqlite)
+        await store.close()
+        do {
+            _ = try await store.database.raw("SELECT 1").all()
+            Issue.record("a closed store answered")
+        } catch {
+            #expect(!SQLStore.refusesData(error))
+        }
+    }
+
     @Test func jsonRows_escapeWhatJSONRequires() throws {
         var rows = JSONRows(reservingBytesPerRow: 64, rows: 2)
         rows.row {

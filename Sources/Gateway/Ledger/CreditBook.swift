@@ -143,6 +143,13 @@ public final class CreditBook: Sendable {
         }
     }
 
+    /// Settled charges whose usage records storage refused (never written): they leave the pending amounts.
+    func dropped(_ charges: [(keyID: String, amount: Int64)]) {
+        for charge in charges {
+            accounts.updateIfPresent(charge.keyID) { $0.pending -= charge.amount }
+        }
+    }
+
     /// Brings in accounts changed by others (top-ups, other instances' charges) and renews leases of keys in use,
     /// of keys calls are waiting for, and gives back idle keys' leases. Never runs concurrently with a flush.
     func sync(now: Date = Date()) async {

@@ -142,6 +142,28 @@ public final class SQLStore: Sendable {
 }
 
 /// Storage failed in a way an operator can act on.
+extension SQLStore {
+    /// Whether `error` is storage refusing the data itself (a constraint, a value it can't hold), as opposed to storage
+    /// being unreachable, busy or slow: the same statement would fail again, however often it is retried.
+    static func refusesData(_ error: any Error) -> Bool {
+        if let error = error as? SQLiteError {
+            switch error.reason {
+            case .constraint, .constraintCheckFailed, .constraintForeignKeyFailed, .constraintNotNullFailed, .constraintPrimaryKeyFailed,
+                .constraintTriggerFailed, .constraintUniqueFailed, .constraintStrictDataTypeFailed, .constraintUserFunctionFailed,
+                .mismatch, .tooBig, .range:
+                return true
+            default:
+                return false
+            }
+        }
+        // PostgreSQL's SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation).
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            return state.hasPrefix("22") || state.hasPrefix("23")
+        }
+        return false
+    }
+}
+
 public struct StorageError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }

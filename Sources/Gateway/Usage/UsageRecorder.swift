@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import SQLKit
@@ -97,13 +98,15 @@ public final class UsageRecorder: Service, Sendable {
         var attempt = 0
         var start = 0
         while start < taken.count {
-            let batch = Array(taken[start..<min(start + Self.batchSize, taken.count)])
+            let batch = taken[start..<min(start + Self.batchSize, taken.count)]
             do {
-                let instanceID = credits.instanceID
-                let charged = try await store.transaction { database in
-                    try await UsageBatchWriter.write(batch, instanceID: instanceID, on: database)
+                do {
+                    try await write(batch)
+                } catch where SQLStore.refusesData(error) {
+                    // Storage answered, but refuses something in the batch. Retrying it whole would block every later
+                    // record forever: the records it refuses are found by halves and set aside; the others land.
+                    rejected(try await writeSettingAsideRefused(batch), error: error)
                 }
-                credits.flushed(charged)
                 start += batch.count
             } catch {
                 logger.error("could not write usage records; they stay buffered and will be retried", metadata: [
@@ -122,5 +125,42 @@ public final class UsageRecorder: Service, Sendable {
         if lost > 0 {
             logger.critical("usage buffer full: storage has been unreachable too long; records were not kept", metadata: ["records": "\(lost)"])
         }
+    }
+
+    /// One batch in one transaction; its charges then leave the credit book's pending amounts.
+    private func write(_ batch: ArraySlice<UsageRecord>) async throws {
+        let instanceID = credits.instanceID
+        let charged = try await store.transaction { database in
+            try await UsageBatchWriter.write(Array(batch), instanceID: instanceID, on: database)
+        }
+        credits.flushed(charged)
+    }
+
+    /// Writes `records` in halves until each record storage refuses is alone. Returns those; everything else is
+    /// written. (A half written before another error is skipped when the batch is retried: rows are keyed by request id.)
+    private func writeSettingAsideRefused(_ records: ArraySlice<UsageRecord>) async throws -> [UsageRecord] {
+        do {
+            try await write(records)
+            return []
+        } catch where SQLStore.refusesData(error) && records.count > 1 {
+            let middle = records.startIndex + records.count / 2
+            return try await writeSettingAsideRefused(records[..<middle]) + writeSettingAsideRefused(records[middle...])
+        } catch where SQLStore.refusesData(error) {
+            return Array(records)
+        }
+    }
+
+    /// Records storage refuses are not retried. Each is logged whole (a usage record holds no secret), so it can be
+    /// booked by hand, and its charge leaves the key's pending amount (it was never written, so it is not charged).
+    private func rejected(_ records: [UsageRecord], error: any Error) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for record in records {
+            let json = (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "\(record)"
+            logger.critical("storage refused a usage record; it is set aside, not charged, and logged here whole", metadata: [
+                "request_id": "\(record.request_id)", "record": "\(json)", "error": "\(String(reflecting: error))",
+            ])
+        }
+        credits.dropped(records.filter { $0.cost_micros > 0 }.map { ($0.key_id, $0.cost_micros) })
     }
 }
