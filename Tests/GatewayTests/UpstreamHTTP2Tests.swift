@@ -14,10 +14,7 @@ import Testing
     static var soon: NIODeadline { .now() + .seconds(10) }
 
     static func request(_ url: String, body: String = #"{"model":"m"}"#) -> UpstreamRequest {
-        var request = UpstreamRequest(url: HTTPURL(url)!)
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = ByteBuffer(string: body)
-        return request
+        UpstreamHTTPClientTests.request(url, body: body)
     }
 
     /// A client that trusts the test certificate.

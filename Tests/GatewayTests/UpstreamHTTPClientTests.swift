@@ -13,7 +13,12 @@ import Testing
     static let answer = #"{"id":"chatcmpl-1","object":"chat.completion","choices":[]}"#
 
     static func request(_ upstream: ScriptedUpstream, body: String = #"{"model":"m"}"#) -> UpstreamRequest {
-        var request = UpstreamRequest(url: HTTPURL(upstream.url)!)
+        request(upstream.url, body: body)
+    }
+
+    /// A JSON POST to `url`.
+    static func request(_ url: String, body: String = #"{"model":"m"}"#) -> UpstreamRequest {
+        var request = UpstreamRequest(url: HTTPURL(url)!)
         request.headers.add(name: "content-type", value: "application/json")
         request.body = ByteBuffer(string: body)
         return request
