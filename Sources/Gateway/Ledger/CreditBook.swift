@@ -182,7 +182,7 @@ public final class CreditBook: Sendable {
             }
         }
         resumeWaiters { waiterIDs.contains($0.id) }
-        if waiters.withLock({ !$0.isEmpty }) { doorbell.ring() }
+        if isAwaitingLease { doorbell.ring() }
     }
 
     /// A call is waiting for a lease: the next round should not wait for its time.

@@ -141,7 +141,6 @@ public final class SQLStore: Sendable {
     }
 }
 
-/// Storage failed in a way an operator can act on.
 extension SQLStore {
     /// Whether `error` is storage refusing the data itself (a constraint, a value it can't hold), as opposed to storage
     /// being unreachable, busy or slow: the same statement would fail again, however often it is retried.
@@ -164,6 +163,7 @@ extension SQLStore {
     }
 }
 
+/// Storage failed in a way an operator can act on.
 public struct StorageError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }

@@ -12,9 +12,12 @@ import Synchronization
 /// so SIGTERM loses nothing. The credit book syncs after a flush every ``syncInterval`` (its lease rounds), or at
 /// once when a call waits for a lease. Short flushes every 50 ms instead of one every 200 ms: a `kill -9` loses less,
 /// and the request loops meet shorter bursts of bookkeeping on the CPUs they share (c=1 p99 −20 % measured). With
-/// nothing buffered it sleeps until the next sync round, so an idle server does not wake 20 times a second. A batch is one transaction (``UsageBatchWriter``): usage rows, ledger charges,
-/// accounts, leases and rollups together; records already stored are skipped, so a batch retried after a failure
-/// is never counted twice. If storage is down, records stay buffered (up to ``capacity``) and are retried.
+/// nothing buffered it sleeps until the next sync round, so an idle server does not wake 20 times a second.
+///
+/// A batch is one transaction (``UsageBatchWriter``): usage rows, ledger charges, accounts, leases and rollups
+/// together; records already stored are skipped, so a batch retried after a failure is never counted twice. If
+/// storage is down, records stay buffered (up to ``capacity``) and are retried; records storage refuses are set
+/// aside and logged whole.
 public final class UsageRecorder: Service, Sendable {
     /// Rows per transaction. Each transaction is a handful of statements, each a round trip to the storage thread;
     /// under full load those waits, not the writing, bound how fast usage reaches storage, so a transaction carries
