@@ -118,10 +118,54 @@ import Testing
                     let response = try await client.execute(Self.request(upstream), deadline: Self.soon)
                     #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)) == Self.answer)
                     try await upstream.expectEventually { $0.closed == $0.accepted }
-                    try await Task.sleep(for: .milliseconds(20))  // the close reaches the client's loop
+                    // Whether or not the close reached the client's loop before the next call (on a loaded host it
+                    // may not), the next call is answered on a new connection.
                 }
             }
             #expect(upstream.accepted == 3)
+        }
+    }
+
+    /// Each connection answers one call with keep-alive, then closes without answering when the next call arrives:
+    /// the race between an upstream's idle close and a call sent on that connection, made deterministic.
+    @Test func aCallMeetingTheKeepAliveRace_goesOnceMoreOnANewConnection() async throws {
+        let callsPerConnection = Mutex<[Int: Int]>([:])
+        try await ScriptedUpstream.with({ request, reply in
+            let call = callsPerConnection.withLock { calls in
+                calls[request.connection, default: 0] += 1
+                return calls[request.connection]!
+            }
+            guard call == 1 else { return false }
+            try await reply.send(ScriptedUpstream.response(Self.answer))
+            return true
+        }) { upstream in
+            try await Self.withClient { client in
+                for _ in 0..<3 {
+                    let response = try await client.execute(Self.request(upstream), deadline: Self.soon)
+                    #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)) == Self.answer)
+                }
+            }
+            #expect(upstream.accepted == 3)
+            #expect(upstream.seen.count == 5)  // calls 2 and 3 each met a closing connection first
+            #expect(upstream.seen.map(\.body).allSatisfy { $0 == #"{"model":"m"}"# })  // the whole request again
+        }
+    }
+
+    /// The retry is once per call: a new connection closed without an answer is the upstream's answer.
+    @Test func aCallClosedOnAgainOnItsNewConnection_failsWithRemoteClosed() async throws {
+        let answeredOnce = Mutex(false)
+        try await ScriptedUpstream.with({ _, reply in
+            guard !answeredOnce.withLock({ answered in defer { answered = true }; return answered }) else { return false }
+            try await reply.send(ScriptedUpstream.response(Self.answer))
+            return true
+        }) { upstream in
+            try await Self.withClient { client in
+                let response = try await client.execute(Self.request(upstream), deadline: Self.soon)
+                #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)) == Self.answer)
+                await #expect(throws: UpstreamHTTPError.remoteClosed) { _ = try await client.execute(Self.request(upstream), deadline: Self.soon) }
+            }
+            #expect(upstream.accepted == 2)
+            #expect(upstream.seen.count == 3)
         }
     }
 
@@ -210,11 +254,12 @@ import Testing
         }
     }
 
-    @Test func aCloseBeforeTheHead_failsWithRemoteClosed() async throws {
+    @Test func aCloseBeforeTheHead_onANewConnection_failsWithRemoteClosed_withoutARetry() async throws {
         try await ScriptedUpstream.with({ _, _ in false }) { upstream in
             try await Self.withClient { client in
                 await #expect(throws: UpstreamHTTPError.remoteClosed) { _ = try await client.execute(Self.request(upstream), deadline: Self.soon) }
             }
+            #expect(upstream.accepted == 1)
         }
     }
 

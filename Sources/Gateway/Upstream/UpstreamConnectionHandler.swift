@@ -27,6 +27,10 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
     private var exchange: UpstreamExchange?
     private var keepAlive = true
     private var closed = false
+    /// Exchanges this connection answered in full: after one, it is a reused keep-alive connection.
+    private var answered = 0
+    /// Something of the current exchange's answer arrived.
+    private var heard = false
     /// The exchange's buffer is full: `read` calls wait in `readHeld` until it drains.
     private var paused = false
     private var readHeld = false
@@ -74,6 +78,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
         }
         self.exchange = exchange
         keepAlive = true
+        heard = false
         exchange.attach(self)
         context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: request.url.target, headers: headers))), promise: nil)
         if request.body.readableBytes > 0 {
@@ -94,6 +99,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
             close()
             return
         }
+        heard = true
         switch unwrapInboundIn(data) {
         case .head(let head):
             if !head.isKeepAlive { keepAlive = false }
@@ -102,6 +108,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
             if !exchange.receivedBody(chunk) { paused = true }
         case .end:
             self.exchange = nil
+            answered += 1
             exchange.receivedEnd()
             guard !isStream else { return }  // both sides ended: the stream closes by itself
             resumeReading()  // an idle connection keeps reading, to notice the upstream closing it
@@ -131,18 +138,32 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
-        let exchange = self.exchange
-        self.exchange = nil
-        exchange?.connectionClosed()
+        if let exchange {
+            self.exchange = nil
+            if !retriedElsewhere(exchange) { exchange.connectionClosed() }
+        }
         pool?.forget(self)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let exchange = self.exchange
-        self.exchange = nil
-        if let exchange { exchange.fail(Self.reason(error)) }
+        if let exchange {
+            self.exchange = nil
+            if !retriedElsewhere(exchange) { exchange.fail(Self.reason(error)) }
+        }
         close()
+    }
+
+    /// The keep-alive race: an upstream closes an idle connection (its idle timeout, a restart) just as a call is
+    /// sent on it, and the call meets the close, or a reset, before a byte of answer. The close crossed the request
+    /// on the wire, so the upstream did nothing with it: the call goes once more, at once, on a new connection,
+    /// instead of failing as a network error (a router retry after a backoff, and a mark against a healthy
+    /// deployment). Only once per call, never on a fresh connection (a close there is the upstream's answer), and
+    /// never once an answer began.
+    private func retriedElsewhere(_ exchange: UpstreamExchange) -> Bool {
+        guard !isStream, answered > 0, !heard, let pool, exchange.takeStaleConnectionRetry() else { return false }
+        pool.startOnNewConnection(exchange)
+        return true
     }
 
     private static func reason(_ error: any Error) -> any Error {

@@ -77,6 +77,17 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         connect(to: origin).whenComplete { self.connected($0, to: origin, for: self.waiting.removeValue(forKey: origin) ?? []) }
     }
 
+    /// A call whose kept-alive connection was closed under it (see ``UpstreamConnectionHandler``) goes again on a
+    /// connection of its own: the other idle ones may be just as stale.
+    func startOnNewConnection(_ exchange: UpstreamExchange) {
+        guard !isShutDown else {
+            exchange.fail(UpstreamHTTPError.shutDown)
+            return
+        }
+        let origin = exchange.request.url.origin
+        connect(to: origin).whenComplete { self.connected($0, to: origin, for: [exchange]) }
+    }
+
     /// A new connection takes the calls that waited for it (calls cancelled meanwhile are skipped).
     private func connected(_ result: Result<Connection, any Error>, to origin: HTTPURL.Origin, for exchanges: [UpstreamExchange]) {
         switch result {

@@ -30,6 +30,7 @@ final class UpstreamExchange: @unchecked Sendable {
     private var timer: Scheduled<Void>?
     private var timerDeadline = NIODeadline.distantFuture
     private var lastActivity = NIODeadline.now()
+    private var staleConnectionRetried = false
 
     init(loop: any EventLoop, request: UpstreamRequest, headDeadline: NIODeadline, readTimeout: TimeAmount) {
         self.loop = loop
@@ -48,7 +49,16 @@ final class UpstreamExchange: @unchecked Sendable {
 
     func attach(_ connection: UpstreamConnectionHandler) {
         self.connection = connection
-        arm(at: headDeadline)
+        if timer == nil { arm(at: headDeadline) }  // a call sent again keeps its first deadline
+    }
+
+    /// The connection was closed under a call it had not begun to answer: may the call go again (once), on a new
+    /// connection? Detaches it from the old one.
+    func takeStaleConnectionRetry() -> Bool {
+        guard !isFinished, !staleConnectionRetried else { return false }
+        staleConnectionRetried = true
+        connection = nil
+        return true
     }
 
     func receivedHead(_ head: HTTPResponseHead) {
