@@ -13,8 +13,10 @@ import Testing
         let recorder: UsageRecorder
         let loop: Task<Void, Never>
 
-        init(store: SQLStore, slice: Int64 = 10_000_000, leaseTTL: Duration = .seconds(10)) {
-            book = CreditBook(store: store, slice: Money(micros: slice, .cny), logger: TestStorage.logger, leaseTTL: leaseTTL)
+        init(store: SQLStore, slice: Int64 = 10_000_000, leaseTTL: Duration = .seconds(10), leaseWait: Duration = .seconds(30)) {
+            // A loaded CI host can take longer than the production 2 s for a lease round (two instances on one
+            // SQLite file wait on each other's locks): a test refusal must mean no credit, not a slow round.
+            book = CreditBook(store: store, slice: Money(micros: slice, .cny), logger: TestStorage.logger, leaseTTL: leaseTTL, leaseWait: leaseWait)
             let recorder = UsageRecorder(store: store, credits: book, flushInterval: .milliseconds(20), syncInterval: .milliseconds(20), logger: TestStorage.logger)
             self.recorder = recorder
             loop = Task { try? await recorder.run() }
@@ -199,7 +201,7 @@ import Testing
     @Test func storageDown_whenAKeyWasNeverLeased_is503NotA402() async throws {
         let store = try await TestStorage.open(.sqlite)
         try await LedgerRepository(store: store).append(keyID: "key_down", kind: .grant, amount: Money(micros: 1_000_000, .cny), reference: "g")
-        let instance = Instance(store: store)
+        let instance = Instance(store: store, leaseWait: .seconds(2))
         await store.close()  // storage gone before the key's first call
         do {
             _ = try await instance.book.hold(Money(micros: 1, .cny), for: Self.key("key_down"), purpose: "a call")

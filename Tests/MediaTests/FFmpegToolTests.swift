@@ -48,7 +48,10 @@ import Testing
         let endless = Task {
             try await ffmpeg.run(["-f", "lavfi", "-i", "anullsrc", "-metadata", "title=\(marker)", "-f", "null", "-"])
         }
-        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        while !MediaFixtures.processRunning(withArgumentContaining: marker), ContinuousClock.now - started < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(20))  // a loaded host may take a while to start it
+        }
         #expect(MediaFixtures.processRunning(withArgumentContaining: marker))
         let start = ContinuousClock.now
         endless.cancel()

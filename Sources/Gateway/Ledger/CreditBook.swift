@@ -23,8 +23,8 @@ import Synchronization
 public final class CreditBook: Sendable {
     /// An instance's heartbeat must be this recent for its leases to count (default 10 s).
     let leaseTTL: Duration
-    /// The longest a call waits for a lease before it is refused.
-    static let leaseWait: Duration = .seconds(2)
+    /// The longest a call waits for a lease before it is refused with a 503 (default 2 s).
+    let leaseWait: Duration
     /// How often the usage recorder runs a sync round (sooner when a call waits for a lease).
     public static let roundInterval: Duration = .milliseconds(200)
     /// Sync rounds without a hold after which a key's lease is given back (300 × 200 ms = 1 min).
@@ -54,11 +54,12 @@ public final class CreditBook: Sendable {
     }
 
     public init(
-        store: SQLStore, slice: Money, logger: Logger, leaseTTL: Duration = .seconds(10),
+        store: SQLStore, slice: Money, logger: Logger, leaseTTL: Duration = .seconds(10), leaseWait: Duration = .seconds(2),
         instanceID: String = "inst_" + UUID().uuidString.prefix(13).lowercased()
     ) {
         self.instanceID = instanceID
         self.leaseTTL = leaseTTL
+        self.leaseWait = leaseWait
         self.slice = slice.micros
         accounts = AccountTable()
         storage = CreditAccountStore(store: store)
@@ -225,7 +226,7 @@ public final class CreditBook: Sendable {
                     waiter?.continuation.resume()
                 }
             }
-            group.addTask { try? await Task.sleep(for: Self.leaseWait) }
+            group.addTask { try? await Task.sleep(for: self.leaseWait) }
             await group.next()
             group.cancelAll()
         }
