@@ -102,10 +102,10 @@ public final class GatewayServer: Sendable {
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.
     /// - Parameter onListening: called with the bound address once the server accepts connections.
     public func run(environment: [String: String] = ProcessInfo.processInfo.environment, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
-        let application = makeApplication(environment: environment, onListening: onListening)
+        let services = makeServices(environment: environment, onListening: onListening)
         do {
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // Requests in flight get this long to finish after SIGTERM; then they are cancelled (usage still flushed).
             groupConfiguration.maximumGracefulShutdownDuration = Self.drainTimeout
             groupConfiguration.maximumCancellationDuration = .seconds(5)
@@ -118,7 +118,9 @@ public final class GatewayServer: Sendable {
         await shutdown()
     }
 
-    func makeApplication(environment: [String: String], onListening: @escaping @Sendable (String, Int) async -> Void) -> some ApplicationProtocol {
+    /// The bookkeeping services, then the HTTP server: a service group stops them in reverse order, so the server
+    /// drains first and the workers give their jobs back before usage is flushed and storage closes.
+    func makeServices(environment: [String: String], onListening: @escaping @Sendable (String, Int) async -> Void) -> [any Service] {
         let modelRouter = ModelRouter(configuration: configuration, environment: environment, metrics: metrics)
         for provider in configuration.providers {
             if let variable = provider.apiKeyEnv, (environment[variable] ?? "").isEmpty {
@@ -176,17 +178,27 @@ public final class GatewayServer: Sendable {
             ).endpoints)
         let workers = makeJobWorkers(artifacts: artifacts)
 
-        return Application(
-            router: router,
-            server: .gatewayHTTP1(configuration: .init(idleTimeout: .seconds(120))),
+        let responder = router.buildResponder()
+        let server = GatewayHTTPChannel(
+            responder: { [logger] request, channel in
+                let context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
+                do {
+                    return try await responder.respond(to: request, context: context)
+                } catch {
+                    // The edge middleware turns every error into an API error; this is what escapes it.
+                    logger.error("request failed outside the error responder", metadata: ["error": "\(String(reflecting: error))"])
+                    return Response(status: .internalServerError)
+                }
+            },
+            maxBodyBytes: configuration.limits.maxBodyBytes, idleTimeout: .seconds(120)
+        ).server(
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
-            // Stopped in reverse order: the workers give their jobs back before usage is flushed and storage closes.
-            // Bookkeeping runs off the event loops (see BackgroundExecutor).
-            services: ([usage, webhooks, keys, workers] as [any Service]).map { BackgroundService(service: $0) },
             onServerRunning: { [configuration] channel in
                 await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
             },
-            logger: logger)
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        // Bookkeeping runs off the event loops (see BackgroundExecutor).
+        return ([usage, webhooks, keys, workers] as [any Service]).map { BackgroundService(service: $0) } + [server]
     }
 
     /// The video workers: previz renders with ffmpeg when it is installed (else previz jobs fail saying so).
