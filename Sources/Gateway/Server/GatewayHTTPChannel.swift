@@ -134,7 +134,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         case .head(let head):
             self.head = head
             body = nil
-            // Announced too large: answered now (the route sees the length), without reading the body.
+            // Announced too large: answered now, without reading the body.
             if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
                 bodyTooLarge = true
                 start()
@@ -146,8 +146,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
                 body!.writeBuffer(&chunk)
             }
             if body!.readableBytes > maxBodyBytes {
-                // Sent too large: the route is given one byte over the limit, and answers 413.
-                body = body!.getSlice(at: body!.readerIndex, length: maxBodyBytes + 1)
+                // Sent too large (chunked): answered now, without reading the rest.
                 bodyTooLarge = true
                 start()
             }
@@ -160,7 +159,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
     private func start() {
         guard let context, let head else { return }
         self.head = nil
-        let request = Request(head: head, body: RequestBody(buffer: body ?? ByteBuffer()))
+        // A body too large reads as Hummingbird's 413 error, whatever the route does with it.
+        let request = Request(head: head, body: bodyTooLarge ? RequestBody(asyncSequence: TooLargeBody()) : RequestBody(buffer: body ?? ByteBuffer()))
         body = nil
         // A body too large is not read to its end: the connection closes after the 413.
         closeAfterResponse = bodyTooLarge || head.headerFields[.connection]?.lowercased() == "close"
@@ -351,6 +351,16 @@ struct GatewayResponseBodyWriter: ResponseBodyWriter {
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         try await handler.onLoop { try $0.finishBody(trailingHeaders) }
     }
+}
+
+/// The body of a request over `limits.max_body_bytes`: reading it throws Hummingbird's 413, which the edge
+/// middleware answers as `request_too_large`.
+struct TooLargeBody: AsyncSequence, Sendable {
+    struct AsyncIterator: AsyncIteratorProtocol {
+        func next() async throws -> ByteBuffer? { throw HTTPError(.contentTooLarge) }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
 }
 
 /// The `date` header's value, made once a second.

@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+@testable import Gateway
+
+/// The server's HTTP/1.1 connections (``GatewayHTTPChannel``) over real sockets on 127.0.0.1, spoken to byte by
+/// byte: ordering, limits, malformed input, backpressure, client disconnects.
+@Suite struct GatewayHTTPChannelTests {
+    static let logger = Logger(label: "holysheep.http-channel-tests")
+    static let maxBodyBytes = 1024
+
+    /// Routes that show what the server did: echo a body, stream chunks, send a large body, wait to be cancelled.
+    /// Requests whose task was cancelled.
+    final class Cancellations: Sendable {
+        let count = Mutex(0)
+    }
+
+    static func withServer(_ body: @Sendable (_ port: Int, _ cancelled: Cancellations) async throws -> Void) async throws {
+        let cancelled = Cancellations()
+        let router = Router()
+        router.post("echo") { request, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: try await request.body.collect(upTo: Self.maxBodyBytes)))
+        }
+        router.get("stream") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init { writer in
+                for index in 1...3 { try await writer.write(ByteBuffer(string: "data: \(index)\n\n")) }
+                try await writer.finish(nil)
+            })
+        }
+        router.get("big") { _, _ in
+            let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 128 * 1024)
+            return Response(status: .ok, body: .init(contentLength: 32 * chunk.readableBytes) { writer in
+                for _ in 0..<32 { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+        }
+        router.get("forever") { _, _ in
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                cancelled.count.withLock { $0 += 1 }
+            }
+            return Response(status: .ok)
+        }
+        let responder = router.buildResponder()
+        let server = GatewayHTTPChannel(
+            responder: { request, channel in
+                do {
+                    return try await responder.respond(to: request, context: BasicRequestContext(source: .init(channel: channel, logger: Self.logger)))
+                } catch let error as HTTPError {
+                    return Response(status: error.status)
+                } catch {
+                    return Response(status: .internalServerError)
+                }
+            },
+            maxBodyBytes: maxBodyBytes, idleTimeout: .seconds(30)
+        )
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let service = server.server(
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { listening.yield($0.localAddress!.port!) }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await body(port, cancelled)
+        }
+    }
+
+    /// A raw connection: what was sent, and everything read until the server closed it (or `limit` bytes).
+    struct RawConnection {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+        static func open(_ port: Int) async throws -> RawConnection {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+            return RawConnection(channel: channel)
+        }
+
+        /// Sends `text`, then reads until the server closes the connection, `limit` bytes, or 20 s.
+        func send(_ text: String, readUpTo limit: Int = 1 << 24) async throws -> (text: String, closed: Bool) {
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: text))
+                return try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                    group.addTask {
+                        var received = ByteBuffer()
+                        for try await chunk in inbound {
+                            received.writeImmutableBuffer(chunk)
+                            if received.readableBytes >= limit { return (String(buffer: received), false) }
+                        }
+                        return (String(buffer: received), true)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(20))
+                        return ("", false)
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next()!
+                }
+            }
+        }
+    }
+
+    static func post(_ path: String, _ body: String, close: Bool = false) -> String {
+        "POST \(path) HTTP/1.1\r\nhost: t\r\ncontent-length: \(body.utf8.count)\r\n\(close ? "connection: close\r\n" : "")\r\n\(body)"
+    }
+
+    @Test func pipelinedRequests_areAnsweredInOrder_andConnectionCloseIsHonoured() async throws {
+        try await Self.withServer { port, _ in
+            let sent = Self.post("/echo", "first") + "GET /stream HTTP/1.1\r\nhost: t\r\n\r\n" + Self.post("/echo", "third", close: true)
+            let (text, closed) = try await RawConnection.open(port).send(sent)
+            #expect(closed)
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 4)
+            let first = try #require(text.range(of: "first")), stream = try #require(text.range(of: "data: 3")), third = try #require(text.range(of: "third"))
+            #expect(first.upperBound <= stream.lowerBound && stream.upperBound <= third.lowerBound)
+            #expect(text.lowercased().contains("transfer-encoding: chunked"))  // the stream has no length
+            #expect(text.lowercased().contains("date: "))
+        }
+    }
+
+    @Test func aBodyAnnouncedOverTheLimit_is413WithoutBeingRead_andTheConnectionCloses() async throws {
+        try await Self.withServer { port, _ in
+            let head = "POST /echo HTTP/1.1\r\nhost: t\r\ncontent-length: \(Self.maxBodyBytes * 100)\r\n\r\n"
+            let (text, closed) = try await RawConnection.open(port).send(head + String(repeating: "a", count: 100))
+            #expect(text.hasPrefix("HTTP/1.1 413"))
+            #expect(text.lowercased().contains("connection: close"))
+            #expect(closed)
+        }
+    }
+
+    @Test func aChunkedBodyGrowingOverTheLimit_is413_andTheConnectionCloses() async throws {
+        try await Self.withServer { port, _ in
+            let chunk = String(repeating: "b", count: 600)
+            let sent = "POST /echo HTTP/1.1\r\nhost: t\r\ntransfer-encoding: chunked\r\n\r\n" + "258\r\n\(chunk)\r\n" + "258\r\n\(chunk)\r\n"
+            let (text, closed) = try await RawConnection.open(port).send(sent)
+            #expect(text.hasPrefix("HTTP/1.1 413"))
+            #expect(closed)
+        }
+    }
+
+    @Test func aBodyAtTheLimit_isAccepted() async throws {
+        try await Self.withServer { port, _ in
+            let body = String(repeating: "c", count: Self.maxBodyBytes)
+            let (text, _) = try await RawConnection.open(port).send(Self.post("/echo", body, close: true))
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.hasSuffix(body))
+        }
+    }
+
+    @Test func somethingThatIsNotHTTP_is400_andTheConnectionCloses() async throws {
+        try await Self.withServer { port, _ in
+            let (text, closed) = try await RawConnection.open(port).send("HELLO\0 THERE\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+            #expect(closed)
+        }
+    }
+
+    /// 4 MiB with a length, read by a client that takes its time: the server waits for the socket instead of
+    /// buffering, and every byte arrives.
+    @Test func aLargeBody_toASlowReader_arrivesWhole() async throws {
+        try await Self.withServer { port, _ in
+            let connection = try await RawConnection.open(port)
+            let total = try await connection.channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET /big HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"))
+                var bytes = 0
+                for try await chunk in inbound {
+                    bytes += chunk.readableBytes
+                    if bytes < 1 << 20 { try await Task.sleep(for: .milliseconds(2)) }  // behind at first
+                }
+                return bytes
+            }
+            #expect(total > 4 * 1024 * 1024 && total < 4 * 1024 * 1024 + 1024)  // the body and one head
+        }
+    }
+
+    @Test func aClientThatGoesAway_cancelsItsRequest() async throws {
+        try await Self.withServer { port, cancelled in
+            let connection = try await RawConnection.open(port)
+            try await connection.channel.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(string: "GET /forever HTTP/1.1\r\nhost: t\r\n\r\n"))
+                try await Task.sleep(for: .milliseconds(100))  // the request is being answered
+            }
+            try await expectEventually { cancelled.count.withLock { $0 } == 1 }
+        }
+    }
+}
