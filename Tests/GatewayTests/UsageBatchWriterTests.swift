@@ -110,9 +110,10 @@ import Testing
         let store = try await TestStorage.open(engine)
         defer { Task { await store.close() } }
         try await Self.refusePoison(store)
+        let metrics = GatewayMetrics()
         let recorder = UsageRecorder(
             store: store, credits: CreditBook(store: store, slice: Money(micros: 10_000_000, .cny), logger: TestStorage.logger),
-            logger: TestStorage.logger)
+            logger: TestStorage.logger, metrics: metrics)
         var expected: Int64 = 0
         for index in 0..<60 {
             let poison = index == 7 || index == 41
@@ -123,6 +124,8 @@ import Testing
         #expect(recorder.pendingCount == 0)  // nothing left to block later records
         let stored = try await Self.stored(store)
         #expect(stored.count == 58 && stored["req_7"] == nil && stored["req_41"] == nil)
+        let exposition = String(decoding: metrics.render(), as: UTF8.self)
+        #expect(exposition.contains("holysheep_usage_records_refused_total 2"))  // an operator can alert on it
         #expect(try await LedgerRepository(store: store).balance(keyID: "key_w") == Money(micros: -expected, .cny))
 
         // Later records are not held up by the refused ones.

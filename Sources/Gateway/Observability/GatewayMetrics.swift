@@ -16,11 +16,17 @@ import Synchronization
 /// | `holysheep_breaker_state` (0 closed, 1 half-open, 2 open) | deployment |
 /// | `holysheep_upstream_latency_seconds` (each attempt, to its answer or response head) | model, deployment |
 /// | `holysheep_added_latency_seconds` (the call's time outside upstream calls, JSON answers) | model |
+/// | `holysheep_usage_records_refused_total` (usage records storage refused: logged whole, not charged) | |
+/// | `holysheep_usage_records_lost_total` (usage records not kept: the buffer was full while storage was down) | |
 public final class GatewayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
     private let requests = Mutex<[RequestKey: CoreMetrics.Counter]>([:])
     private let breakerGauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    /// Usage records storage refused (a constraint, an unstorable value): each is logged whole at `critical`.
+    let usageRecordsRefused: CoreMetrics.Counter
+    /// Usage records dropped because the buffer was full (storage unreachable for a long time).
+    let usageRecordsLost: CoreMetrics.Counter
 
     private struct RequestKey: Hashable {
         let model: String
@@ -36,6 +42,8 @@ public final class GatewayMetrics: Sendable {
             .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
         ]
         self.factory = factory
+        usageRecordsRefused = CoreMetrics.Counter(label: "holysheep_usage_records_refused_total", factory: factory)
+        usageRecordsLost = CoreMetrics.Counter(label: "holysheep_usage_records_lost_total", factory: factory)
     }
 
     /// Counts a finished call. Statuses vary, so these handles are cached as they appear.

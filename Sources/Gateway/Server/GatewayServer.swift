@@ -29,7 +29,7 @@ public final class GatewayServer: Sendable {
     public let videoJobs: VideoJobService
     /// Delivers the webhook outbox (video job events).
     public let webhooks: WebhookSender
-    public let metrics = GatewayMetrics()
+    public let metrics: GatewayMetrics
     /// Chat calls to providers (see ``UpstreamHTTPClient``).
     let upstream: UpstreamHTTPClient
     /// The webhook sender's client.
@@ -38,10 +38,11 @@ public final class GatewayServer: Sendable {
 
     private init(
         configuration: GatewayConfiguration, store: SQLStore, keys: KeyDirectory, usage: UsageRecorder, videoJobs: VideoJobService,
-        webhooks: WebhookSender, upstream: UpstreamHTTPClient, webhookClient: HTTPClient,
+        webhooks: WebhookSender, upstream: UpstreamHTTPClient, webhookClient: HTTPClient, metrics: GatewayMetrics,
         logger: Logger
     ) {
         self.configuration = configuration
+        self.metrics = metrics
         self.videoJobs = videoJobs
         self.store = store
         self.keys = keys
@@ -93,10 +94,11 @@ public final class GatewayServer: Sendable {
             try await onJobFinished(database, job, json)
         }
         let videoJobs = VideoJobService(store: store, credits: credits, configuration: configuration, logger: logger, onJobFinished: finished)
+        let metrics = GatewayMetrics()
         return GatewayServer(
-            configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger),
+            configuration: configuration, store: store, keys: keys, usage: UsageRecorder(store: store, credits: credits, logger: logger, metrics: metrics),
             videoJobs: videoJobs, webhooks: WebhookSender(store: store, httpClient: webhookClient, configuration: configuration.webhooks, logger: logger),
-            upstream: upstream, webhookClient: webhookClient, logger: logger)
+            upstream: upstream, webhookClient: webhookClient, metrics: metrics, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT, then drains and shuts down.

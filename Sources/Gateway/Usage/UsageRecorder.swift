@@ -31,14 +31,16 @@ public final class UsageRecorder: Service, Sendable {
     private let syncInterval: Duration
     private let logger: Logger
     private let dropped = Atomic<Int>(0)
+    private let metrics: GatewayMetrics?
     let credits: CreditBook
 
     public init(
         store: SQLStore, credits: CreditBook, flushInterval: Duration = .milliseconds(50), syncInterval: Duration = CreditBook.roundInterval,
-        logger: Logger
+        logger: Logger, metrics: GatewayMetrics? = nil
     ) {
         self.store = store
         self.credits = credits
+        self.metrics = metrics
         self.flushInterval = flushInterval
         self.syncInterval = syncInterval
         self.logger = logger
@@ -126,6 +128,7 @@ public final class UsageRecorder: Service, Sendable {
         }
         let lost = dropped.exchange(0, ordering: .relaxed)
         if lost > 0 {
+            metrics?.usageRecordsLost.increment(by: lost)
             logger.critical("usage buffer full: storage has been unreachable too long; records were not kept", metadata: ["records": "\(lost)"])
         }
     }
@@ -165,5 +168,6 @@ public final class UsageRecorder: Service, Sendable {
             ])
         }
         credits.dropped(records.filter { $0.cost_micros > 0 }.map { ($0.key_id, $0.cost_micros) })
+        metrics?.usageRecordsRefused.increment(by: records.count)
     }
 }
