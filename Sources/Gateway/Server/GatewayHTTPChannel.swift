@@ -140,7 +140,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
                 start()
             }
         case .body(var chunk):
-                if body == nil {
+            if body == nil {
                 body = chunk
             } else {
                 body!.writeBuffer(&chunk)
