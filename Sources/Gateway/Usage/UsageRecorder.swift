@@ -105,13 +105,10 @@ public final class UsageRecorder: Service, Sendable {
         while start < taken.count {
             let batch = taken[start..<min(start + Self.batchSize, taken.count)]
             do {
-                do {
-                    try await write(batch)
-                } catch where SQLStore.refusesData(error) {
-                    // Storage answered, but refuses something in the batch. Retrying it whole would block every later
-                    // record forever: the records it refuses are found by halves and set aside; the others land.
-                    rejected(try await writeSettingAsideRefused(batch), error: error)
-                }
+                // Records storage refuses would block every later record forever if the batch were retried whole:
+                // they are found by halves and set aside; the others land.
+                let refused = try await writeSettingAsideRefused(batch)
+                if !refused.isEmpty { rejected(refused) }
                 start += batch.count
             } catch {
                 logger.error("could not write usage records; they stay buffered and will be retried", metadata: [
@@ -142,9 +139,10 @@ public final class UsageRecorder: Service, Sendable {
         credits.flushed(charged)
     }
 
-    /// Writes `records` in halves until each record storage refuses is alone. Returns those; everything else is
-    /// written. (A half written before another error is skipped when the batch is retried: rows are keyed by request id.)
-    private func writeSettingAsideRefused(_ records: ArraySlice<UsageRecord>) async throws -> [UsageRecord] {
+    /// Writes `records`, in halves while storage refuses part of them, until each refused record is alone. Returns
+    /// those, each with storage's reason; everything else is written. (A half written before another error is
+    /// skipped when the batch is retried: rows are keyed by request id.)
+    private func writeSettingAsideRefused(_ records: ArraySlice<UsageRecord>) async throws -> [(record: UsageRecord, error: any Error)] {
         do {
             try await write(records)
             return []
@@ -152,22 +150,22 @@ public final class UsageRecorder: Service, Sendable {
             let middle = records.startIndex + records.count / 2
             return try await writeSettingAsideRefused(records[..<middle]) + writeSettingAsideRefused(records[middle...])
         } catch where SQLStore.refusesData(error) {
-            return Array(records)
+            return records.map { ($0, error) }
         }
     }
 
     /// Records storage refuses are not retried. Each is logged whole (a usage record holds no secret), so it can be
     /// booked by hand, and its charge leaves the key's pending amount (it was never written, so it is not charged).
-    private func rejected(_ records: [UsageRecord], error: any Error) {
+    private func rejected(_ refused: [(record: UsageRecord, error: any Error)]) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        for record in records {
+        for (record, error) in refused {
             let json = (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "\(record)"
             logger.critical("storage refused a usage record; it is set aside, not charged, and logged here whole", metadata: [
                 "request_id": "\(record.request_id)", "record": "\(json)", "error": "\(String(reflecting: error))",
             ])
         }
-        credits.dropped(records.filter { $0.cost_micros > 0 }.map { ($0.key_id, $0.cost_micros) })
-        metrics?.usageRecordsRefused.increment(by: records.count)
+        credits.dropped(refused.map(\.record).filter { $0.cost_micros > 0 }.map { ($0.key_id, $0.cost_micros) })
+        metrics?.usageRecordsRefused.increment(by: refused.count)
     }
 }
