@@ -1,9 +1,13 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 import Testing
 @testable import Gateway
@@ -15,12 +19,20 @@ import Testing
     static let maxBodyBytes = 1024
 
     /// Routes that show what the server did: echo a body, stream chunks, send a large body, wait to be cancelled.
-    /// Requests whose task was cancelled.
+    /// Requests whose task was cancelled, and the service group the server runs in (for a graceful shutdown).
     final class Cancellations: Sendable {
         let count = Mutex(0)
+        let group = Mutex<ServiceGroup?>(nil)
+
+        /// What SIGTERM does: the server stops accepting and quiesces its connections.
+        func shutDownGracefully() async {
+            await group.withLock { $0 }?.triggerGracefulShutdown()
+        }
     }
 
-    static func withServer(_ body: @Sendable (_ port: Int, _ cancelled: Cancellations) async throws -> Void) async throws {
+    static func withServer(
+        idleTimeout: Duration = .seconds(30), _ body: @Sendable (_ port: Int, _ cancelled: Cancellations) async throws -> Void
+    ) async throws {
         let cancelled = Cancellations()
         let router = Router()
         router.post("echo") { request, _ in
@@ -38,6 +50,11 @@ import Testing
                 for _ in 0..<32 { try await writer.write(chunk) }
                 try await writer.finish(nil)
             })
+        }
+        router.get("slow") { _, _ in
+            // Answers after 600 ms, writing nothing before: longer than the idle tests' timeout.
+            try await Task.sleep(for: .milliseconds(600))
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "late")))
         }
         router.get("forever") { _, _ in
             do {
@@ -58,14 +75,16 @@ import Testing
                     return Response(status: .internalServerError)
                 }
             },
-            maxBodyBytes: maxBodyBytes, idleTimeout: .seconds(30)
+            maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout
         )
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let service = server.server(
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { listening.yield($0.localAddress!.port!) }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let serviceGroup = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        cancelled.group.withLock { $0 = serviceGroup }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
+            group.addTask { try await serviceGroup.run() }
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
@@ -188,6 +207,73 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))  // the request is being answered
             }
             try await expectEventually { cancelled.count.withLock { $0 } == 1 }
+        }
+    }
+
+    @Test func anIdleConnection_isClosedAfterTheIdleTimeout() async throws {
+        try await Self.withServer(idleTimeout: .milliseconds(300)) { port, _ in
+            let started = ContinuousClock.now
+            let (text, closed) = try await RawConnection.open(port).send(Self.post("/echo", "hello"))
+            let elapsed = ContinuousClock.now - started
+            #expect(text.hasPrefix("HTTP/1.1 200") && text.hasSuffix("hello"))
+            #expect(closed)
+            #expect(elapsed >= .milliseconds(300))  // idle from the response on, not from the connection's start
+            #expect(elapsed < .seconds(10))
+        }
+    }
+
+    @Test func aResponseTakingLongerThanTheIdleTimeout_isNotCutShort() async throws {
+        try await Self.withServer(idleTimeout: .milliseconds(200)) { port, _ in
+            let (text, closed) = try await RawConnection.open(port).send("GET /slow HTTP/1.1\r\nhost: t\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.hasSuffix("late"))
+            #expect(closed)  // and idle after it
+        }
+    }
+
+    @Test func aMethodThatIsNotAToken_is400_andTheConnectionCloses() async throws {
+        try await Self.withServer { port, _ in
+            let (text, closed) = try await RawConnection.open(port).send("P\u{7F}ST /echo HTTP/1.1\r\nhost: t\r\n\r\n")
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+            #expect(closed)
+        }
+    }
+
+    @Test func anAbsoluteFormTarget_isRoutedByItsPath() async throws {
+        try await Self.withServer { port, _ in
+            let sent = "POST http://t/echo?x=1 HTTP/1.1\r\nhost: t\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            let (text, _) = try await RawConnection.open(port).send(sent)
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.hasSuffix("ok"))
+        }
+    }
+
+    @Test func requestHeads_convertToHTTPTypes_likeNIOsOwnConversion() throws {
+        let targets = ["/v1/chat/completions", "/v1/models?limit=2&x=%20y", "/", "//double/slash", "http://example.com/a/b?c", "*"]
+        for target in targets {
+            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
+            head.headers.add(name: "Host", value: "gateway:8080")
+            head.headers.add(name: "Authorization", value: "Bearer hs_x")
+            head.headers.add(name: "Cookie", value: "a=1; b=2")
+            let ours = try GatewayHTTPHandler.request(from: head)
+            let nios = try HTTPRequest(head, secure: false, splitCookie: false)
+            #expect(ours == nios, "target \(target)")
+        }
+    }
+
+    @Test func quiescing_closesAnIdleConnectionAtOnce_andABusyOneAfterItsResponse() async throws {
+        try await Self.withServer { port, server in
+            let idle = try await RawConnection.open(port)
+            let busy = try await RawConnection.open(port)
+            async let idleResult = idle.send("")
+            async let busyResult = busy.send("GET /slow HTTP/1.1\r\nhost: t\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(200))  // /slow is being answered
+            await server.shutDownGracefully()
+            let (idleText, idleClosed) = try await idleResult
+            #expect(idleClosed && idleText.isEmpty)
+            let (busyText, busyClosed) = try await busyResult
+            #expect(busyText.hasPrefix("HTTP/1.1 200") && busyText.hasSuffix("late"))
+            #expect(busyClosed)
         }
     }
 }
