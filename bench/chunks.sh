@@ -25,9 +25,7 @@ if [[ -n ${RUN_DIR:-} ]]; then
 fi
 bench_tools
 bench_build
-for p in "$UPSTREAM_PORT" "$PORT" "$NGINX_PORT"; do
-  [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] || { echo "port $p is taken" >&2; exit 1; }
-done
+bench_ports_free "$UPSTREAM_PORT" "$PORT" "$NGINX_PORT"
 
 WORK=$(mktemp -d /tmp/holysheep-chunks.XXXXXX)
 UPSTREAM_PID="" GATEWAY_PID="" NGINX_PID=""

@@ -12,6 +12,14 @@ bench_tools() {
   fi
 }
 
+# bench_ports_free PORT...: exits saying which port is taken, if one is.
+bench_ports_free() {
+  local p
+  for p in "$@"; do
+    [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] || { echo "port $p is taken" >&2; exit 1; }
+  done
+}
+
 # bench_build: sets BIN. With HOLYSHEEP_BIN set, uses that binary and builds nothing.
 bench_build() {
   if [[ -n ${HOLYSHEEP_BIN:-} ]]; then

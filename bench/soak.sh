@@ -32,9 +32,7 @@ fi
 
 bench_tools
 bench_build
-for p in "$UPSTREAM_PORT" "$PORT"; do
-  [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] || { echo "port $p is taken" >&2; exit 1; }
-done
+bench_ports_free "$UPSTREAM_PORT" "$PORT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 echo "== soak -> $OUT" >&2

@@ -22,9 +22,7 @@ ROUNDS=${WAKE_ROUNDS:-5}
 SECONDS_=${WAKE_SECONDS:-5}
 bench_tools
 bench_build
-for p in "$UPSTREAM_PORT" "$PORT" "$NGINX_PORT"; do
-  [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] || { echo "port $p is taken" >&2; exit 1; }
-done
+bench_ports_free "$UPSTREAM_PORT" "$PORT" "$NGINX_PORT"
 
 WORK=$(mktemp -d /tmp/holysheep-wake.XXXXXX)
 UPSTREAM_PID="" GATEWAY_PID="" NGINX_PID="" SPINNERS=()
