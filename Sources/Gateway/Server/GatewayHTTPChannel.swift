@@ -5,7 +5,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import Synchronization
 
@@ -198,7 +197,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
             do {
                 self.head = try Self.request(from: head)
             } catch {
-                // A method HTTPTypes refuses: answered as bytes that are not HTTP are.
+                // A guard: NIO's parser passes only methods HTTPTypes takes. Answered as bytes that are not HTTP are.
                 badRequest()
                 return
             }
