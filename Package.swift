@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "HolySheepCore", "Media",
+                "HolySheepCore", "Media", "CThreadScheduling",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -72,6 +72,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(name: "CThreadScheduling"),
         .target(name: "Drama", dependencies: ["HolySheepKit", "Media"]),
         .target(name: "Media"),
         .executableTarget(

@@ -8,13 +8,23 @@ import ServiceLifecycle
 ///
 /// With the event loops serving as Swift's global executor (``EventLoopExecutor``), a background loop's work would
 /// otherwise run on whichever event loop resumed it, and a usage flush of a few thousand rows would hold up every
-/// request on that loop for its duration (the p99 of a c=1 run). Here it runs on a thread of its own. Its nice value
-/// is 0 unless `HOLYSHEEP_BACKGROUND_NICE` says otherwise: at nice 5 the usage writer fell behind a saturated host
-/// and its buffer grew. The gateway's services run here through ``BackgroundService``.
+/// request on that loop for its duration (the p99 of a c=1 run). Here it runs on a thread of its own, scheduled so
+/// that it gives way to the request loops without being starved by them:
+/// - Nice 0 (unless `HOLYSHEEP_BACKGROUND_NICE` says otherwise): an equal share of the CPU. At nice 5 the usage
+///   writer fell behind a saturated host and its buffer grew; at nice 19 it wrote a third of a c=64 run's calls.
+/// - The longest time slice the kernel grants (``slice``, Linux 6.12+): the same share of the CPU, but a later
+///   virtual deadline, so a request loop (or the client or upstream it talks to) that wakes up while a flush runs
+///   preempts the flush at once instead of waiting out its slice. That halved-to-two-thirds the c=1 p99 on the
+///   2-vCPU bench host (docs/PERFORMANCE.md); older kernels ignore the request.
+///
+/// SQLite's threads run the same way (``startThreads(_:)``). The gateway's services run here through
+/// ``BackgroundService``.
 public final class BackgroundExecutor: TaskExecutor {
     public static let shared = BackgroundExecutor()
     /// The thread's nice value (HOLYSHEEP_BACKGROUND_NICE, default 0: an equal share).
     static let niceness = Int32(ProcessInfo.processInfo.environment["HOLYSHEEP_BACKGROUND_NICE"] ?? "") ?? 0
+    /// The time slice the thread asks for: the longest the kernel grants.
+    static let slice = Duration.milliseconds(100)
 
     /// The background thread's event loop: storage connections live here, so their I/O and completions never run on
     /// the event loops that serve requests.
@@ -28,7 +38,21 @@ public final class BackgroundExecutor: TaskExecutor {
             // On Linux the nice value is per thread, and 0 means the calling thread.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, BackgroundExecutor.niceness)
             #endif
+            // A kernel that refuses (or ignores) it leaves the default slice: nothing else changes. Threads that merely
+            // happen to be started from this thread (a Dispatch worker, an event loop group created lazily) start with
+            // the default slice.
+            ThreadSlice.request(BackgroundExecutor.slice, inherited: false)
         }
+    }
+
+    /// Runs `start` on the background thread, with its slice (and nice value) passed on to the threads `start`
+    /// starts: SQLite's (``SQLStore/open(_:logger:eventLoopGroup:startThreads:)``).
+    static func startThreads(_ start: @escaping @Sendable () -> Void) async {
+        try? await shared.loop.submit {
+            ThreadSlice.request(slice, inherited: true)
+            defer { ThreadSlice.request(slice, inherited: false) }
+            start()
+        }.get()
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

@@ -62,7 +62,8 @@ public final class GatewayServer: Sendable {
         guard let storageURL = StorageURL(configuration.storage.url) else {
             throw StorageError("`storage.url` must be `sqlite:PATH` or a postgres:// URL")
         }
-        let store = try await SQLStore.open(storageURL, logger: logger, eventLoopGroup: BackgroundExecutor.shared.loop)
+        let store = try await SQLStore.open(
+            storageURL, logger: logger, eventLoopGroup: BackgroundExecutor.shared.loop, startThreads: BackgroundExecutor.startThreads)
         let keys = KeyDirectory(repository: APIKeyRepository(store: store), logger: logger)
         do {
             try await keys.refresh()

@@ -24,7 +24,7 @@ public final class SQLStore: Sendable {
     private let logger: Logger
     /// SQLite's blocking calls run here, not on the shared pool: a connection waiting out another's write lock
     /// (busy timeout) must never take the thread the lock holder needs to commit.
-    private let threadPool: NIOThreadPool?
+    let threadPool: NIOThreadPool?
 
     private enum Pool: Sendable {
         case sqlite(EventLoopGroupConnectionPool<SQLiteTunedConnectionSource>)
@@ -40,9 +40,12 @@ public final class SQLStore: Sendable {
     }
 
     /// Connects to the storage at `url` and brings its schema up to date.
+    /// - Parameter startThreads: SQLite only: runs what starts SQLite's threads, on a thread whose scheduling they
+    ///   inherit (the gateway runs them as its background thread: ``BackgroundExecutor/startThreads(_:)``).
     /// - Throws: ``StorageError`` when the storage cannot be opened or migrated.
     public static func open(
-        _ url: StorageURL, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        _ url: StorageURL, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        startThreads: (@Sendable (_ start: @escaping @Sendable () -> Void) async -> Void)? = nil
     ) async throws -> SQLStore {
         let store: SQLStore
         switch url {
@@ -52,7 +55,11 @@ public final class SQLStore: Sendable {
                 throw StorageError("the folder \(directory) for the SQLite file \(path) does not exist; create it or choose another `storage.url`")
             }
             let threadPool = NIOThreadPool(numberOfThreads: 2)
-            threadPool.start()
+            if let startThreads {
+                await startThreads { threadPool.start() }
+            } else {
+                threadPool.start()
+            }
             // One connection: SQLite runs one writer at a time anyway, and statements queue in the pool, not on threads.
             let source = SQLiteTunedConnectionSource(path: path, threadPool: threadPool)
             let pool = EventLoopGroupConnectionPool(
