@@ -322,17 +322,32 @@ import Testing
         }
     }
 
-    @Test func aHeaderWithALineBreak_isRefusedBeforeAnythingIsSent() async throws {
+    @Test(arguments: [
+        ("authorization", "Bearer sk\r\nx-evil: 1"),  // a line break: a header of its own upstream
+        ("authorization", "Bearer sk\u{0}"),  // a control character
+        ("x-evil: 1\r\nx", "1"),  // a name that is not a token
+        ("", "1"),
+    ])
+    func aHeaderHTTPDoesNotAllow_isRefusedBeforeAnythingIsSent(name: String, value: String) async throws {
         try await ScriptedUpstream.with(Self.answersEveryRequest) { upstream in
             try await Self.withClient { client in
                 var request = Self.request(upstream)
-                request.headers.add(name: "authorization", value: "Bearer sk\r\nx-evil: 1")
+                request.headers.add(name: name, value: value)
                 await #expect(throws: UpstreamHTTPError.invalidHeader) { _ = try await client.execute(request, deadline: Self.soon) }
                 let response = try await client.execute(Self.request(upstream), deadline: Self.soon)
                 #expect(response.status == .ok)
             }
             #expect(upstream.seen.count == 1)
         }
+    }
+
+    @Test func headersHTTPAllows_passTheCheck() {
+        #expect(UpstreamConnectionHandler.mayBeSent(name: "x-api-key", value: "sk-ant-api03-AbC_9"))
+        #expect(UpstreamConnectionHandler.mayBeSent(name: "anthropic-beta", value: "a,\tb"))  // a tab is whitespace
+        #expect(UpstreamConnectionHandler.mayBeSent(name: "x-title", value: "短剧 café"))  // bytes ≥ 0x80 are obs-text
+        #expect(UpstreamConnectionHandler.mayBeSent(name: "!#$%&'*+-.^_`|~09AZaz", value: ""))
+        #expect(!UpstreamConnectionHandler.mayBeSent(name: "x-a", value: "a\u{7F}"))
+        #expect(!UpstreamConnectionHandler.mayBeSent(name: "x a", value: "1"))
     }
 
     @Test func anHTTPSUpstream_isCalledOverVerifiedTLS() async throws {

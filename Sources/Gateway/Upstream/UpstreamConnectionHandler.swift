@@ -71,7 +71,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
         var headers = request.headers
         if !headers.contains(name: "host") { headers.add(name: "host", value: request.url.hostHeader) }
         headers.replaceOrAdd(name: "content-length", value: String(request.body.readableBytes))
-        guard !headers.contains(where: { Self.hasLineBreak($0.name) || Self.hasLineBreak($0.value) }) else {
+        guard headers.allSatisfy({ Self.mayBeSent(name: $0.name, value: $0.value) }) else {
             exchange.fail(UpstreamHTTPError.invalidHeader)
             if isStream { close() } else { pool?.release(self) }  // nothing was sent
             return
@@ -87,8 +87,18 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, @unchecked Sendable
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
-    private static func hasLineBreak(_ text: String) -> Bool {
-        text.utf8.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
+    /// Whether a header may go on the wire as it is (RFC 9110 §5.1, §5.5): its name a token, its value without control
+    /// characters other than a tab. Checked once per request, here: NIO's outbound header check is off (it is a
+    /// handler every request part passed through, checking the same).
+    static func mayBeSent(name: String, value: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isTokenByte) && value.utf8.allSatisfy { $0 >= 0x20 ? $0 != 0x7F : $0 == 0x09 }
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 
     // MARK: Receiving

@@ -175,7 +175,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         guard origin.tls else {
             let handler = UpstreamConnectionHandler(origin: origin, pool: self)
             return bootstrap { channel in
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)  // checked in send
                 try channel.pipeline.syncOperations.addHandler(handler)
             }
             .connect(host: origin.host, port: origin.port)
@@ -197,7 +197,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
                     return try UpstreamHTTP2Connection.start(on: channel, origin: origin, pool: self).map { .http2($0) }
                 }
                 let handler = UpstreamConnectionHandler(origin: origin, pool: self)
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)  // checked in send
                 try channel.pipeline.syncOperations.addHandler(handler)
                 return channel.eventLoop.makeSucceededFuture(.http1(handler))
             })

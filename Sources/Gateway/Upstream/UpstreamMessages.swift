@@ -86,7 +86,7 @@ struct UpstreamHTTPError: Error, Hashable, CustomStringConvertible {
         case .invalidResponse: "the answer is not valid HTTP"
         case .tooLarge(let limit): "the answer is larger than \(limit) bytes"
         case .shutDown: "the gateway is shutting down"
-        case .invalidHeader: "a header value contains a line break"
+        case .invalidHeader: "a header name or value has characters HTTP does not allow (a line break, a control character)"
         }
     }
 }
