@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -152,3 +153,41 @@ def test_sigterm_lets_inflight_requests_finish_then_exits_zero(
     assert stream_row["completion_tokens"] == 6
     completion_row = gw.wait_for_usage(results["completion"].headers["x-request-id"], timeout=0.5)
     assert completion_row["status"] == 200
+
+
+def _threads(pid: int) -> list[dict[str, Any]]:
+    """Each thread's name, nice value and time slice (ns; None where the kernel does not show it)."""
+    threads = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        sched = re.search(r"^se\.slice\s*:\s*(\d+)", (task / "sched").read_text(), re.MULTILINE)
+        threads.append({
+            "name": (task / "comm").read_text().strip(),
+            "nice": int(stat.rsplit(")", 1)[1].split()[16]),  # field 19; the fields after the name start at field 3
+            "slice": int(sched.group(1)) if sched else None,
+        })  # fmt: skip
+    return threads
+
+
+def _kernel_takes_slices() -> bool:
+    """Custom time slices for normal threads came with Linux 6.12."""
+    major, minor = (int(part) for part in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    return (major, minor) >= (6, 12)
+
+
+def test_serve_started_at_a_nice_value_serves_at_it_and_bookkeeping_takes_long_slices(launch_gateway: Callable[..., Gateway]) -> None:
+    """`nice -n 5 holysheep serve`: the event loops that serve requests, the background thread and SQLite's threads
+    all run at nice 5 (the loops once ran at whatever the thread that first used them had), and only the bookkeeping
+    threads ask for the kernel's longest time slice, so requests preempt them. Thread names are NIO's."""
+    gw = launch_gateway("sqlite", name="nice", start=False)
+    plain = gw.serve_command
+    gw.serve_command = lambda: ["nice", "-n", "5", *plain()]  # type: ignore[method-assign]
+    gw.start()
+    threads = _threads(gw.proc.pid)
+    loops = [t for t in threads if t["name"].startswith("NIO-SGLTN")]
+    bookkeeping = [t for t in threads if t["name"].startswith(("NIO-ELT", "TP-#"))]
+    assert len(loops) >= 1 and len(bookkeeping) == 3, threads  # the background loop and SQLite's two threads
+    assert all(t["nice"] == 5 for t in loops + bookkeeping), threads
+    if _kernel_takes_slices() and all(t["slice"] is not None for t in threads):
+        assert all(t["slice"] == 100_000_000 for t in bookkeeping), threads
+        assert all(t["slice"] < 100_000_000 for t in loops), threads

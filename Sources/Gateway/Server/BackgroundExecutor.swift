@@ -10,8 +10,9 @@ import ServiceLifecycle
 /// otherwise run on whichever event loop resumed it, and a usage flush of a few thousand rows would hold up every
 /// request on that loop for its duration (the p99 of a c=1 run). Here it runs on a thread of its own, scheduled so
 /// that it gives way to the request loops without being starved by them:
-/// - Nice 0 (unless `HOLYSHEEP_BACKGROUND_NICE` says otherwise): an equal share of the CPU. At nice 5 the usage
-///   writer fell behind a saturated host and its buffer grew; at nice 19 it wrote a third of a c=64 run's calls.
+/// - The process's own nice value (`HOLYSHEEP_BACKGROUND_NICE` adds to it): an equal share of the CPU. At nice 5 the
+///   usage writer fell behind a saturated host and its buffer grew; at nice 19 it wrote a third of a c=64 run's calls.
+///   (It used to be set to 0 outright, which for a gateway started at nice -10, as the benchmark does, was +10.)
 /// - The longest time slice the kernel grants (``slice``, Linux 6.12+): the same share of the CPU, but a later
 ///   virtual deadline, so a request loop (or the client or upstream it talks to) that wakes up while a flush runs
 ///   preempts the flush at once instead of waiting out its slice. That halved-to-two-thirds the c=1 p99 on the
@@ -21,8 +22,9 @@ import ServiceLifecycle
 /// ``BackgroundService``.
 public final class BackgroundExecutor: TaskExecutor {
     public static let shared = BackgroundExecutor()
-    /// The thread's nice value (HOLYSHEEP_BACKGROUND_NICE, default 0: an equal share).
-    static let niceness = Int32(ProcessInfo.processInfo.environment["HOLYSHEEP_BACKGROUND_NICE"] ?? "") ?? 0
+    /// How much nicer than the rest of the process the thread runs (HOLYSHEEP_BACKGROUND_NICE, default 0: an equal
+    /// share).
+    static let extraNiceness = Int32(ProcessInfo.processInfo.environment["HOLYSHEEP_BACKGROUND_NICE"] ?? "") ?? 0
     /// The time slice the thread asks for: the longest the kernel grants.
     static let slice = Duration.milliseconds(100)
 
@@ -35,8 +37,15 @@ public final class BackgroundExecutor: TaskExecutor {
         loop = group.next()
         loop.execute {
             #if os(Linux)
-            // On Linux the nice value is per thread, and 0 means the calling thread.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, BackgroundExecutor.niceness)
+            if BackgroundExecutor.extraNiceness != 0 {
+                // On Linux the nice value is per thread, and 0 means the calling thread (which has the process's value:
+                // a new thread takes its starter's). getpriority may return -1 as a value: errno tells.
+                errno = 0
+                let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                if errno == 0 {
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, nice + BackgroundExecutor.extraNiceness))
+                }
+            }
             #endif
             // A kernel that refuses (or ignores) it leaves the default slice: nothing else changes. Threads that merely
             // happen to be started from this thread (a Dispatch worker, an event loop group created lazily) start with

@@ -21,4 +21,14 @@ public enum EventLoopExecutor {
     public static func install() -> Bool {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
+
+    /// Starts the shared event loops' threads (the gateway serves requests on them) and the background thread
+    /// (``BackgroundExecutor``) now, from the calling thread. Call it on the main thread, first thing: a new thread
+    /// takes its scheduling from the thread that starts it, and only the main thread is sure to have the process's
+    /// (`nice -n`, systemd's `Nice=`). A Swift concurrency thread has its QoS's instead, and the background thread its
+    /// own; whichever first used them used to start them, so a gateway started at nice -10 served its requests at 0.
+    public static func startLoops() {
+        _ = MultiThreadedEventLoopGroup.singleton
+        _ = BackgroundExecutor.shared
+    }
 }
