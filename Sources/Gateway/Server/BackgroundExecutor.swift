@@ -15,8 +15,8 @@ import ServiceLifecycle
 ///   (It used to be set to 0 outright, which for a gateway started at nice -10, as the benchmark does, was +10.)
 /// - The longest time slice the kernel grants (``slice``, Linux 6.12+): the same share of the CPU, but a later
 ///   virtual deadline, so a request loop (or the client or upstream it talks to) that wakes up while a flush runs
-///   preempts the flush at once instead of waiting out its slice. That halved-to-two-thirds the c=1 p99 on the
-///   2-vCPU bench host (docs/PERFORMANCE.md); older kernels ignore the request.
+///   preempts the flush at once instead of waiting out its slice. That cut the c=1 p99 by a third on the 2-vCPU
+///   bench host (1.47 → 0.99 ms, docs/PERFORMANCE.md); older kernels ignore the request.
 ///
 /// SQLite's threads run the same way (``startThreads(_:)``). The gateway's services run here through
 /// ``BackgroundService``.
