@@ -57,11 +57,15 @@ public final class BackgroundExecutor: TaskExecutor {
     /// Runs `start` on the background thread, with its slice (and nice value) passed on to the threads `start`
     /// starts: SQLite's (``SQLStore/open(_:logger:eventLoopGroup:startThreads:)``).
     static func startThreads(_ start: @escaping @Sendable () -> Void) async {
-        try? await shared.loop.submit {
-            ThreadSlice.request(slice, inherited: true)
-            defer { ThreadSlice.request(slice, inherited: false) }
-            start()
-        }.get()
+        do {
+            try await shared.loop.submit {
+                ThreadSlice.request(slice, inherited: true)
+                defer { ThreadSlice.request(slice, inherited: false) }
+                start()
+            }.get()
+        } catch {
+            start()  // the loop refused the work (it lives as long as the process, so never): the threads must start
+        }
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
