@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A/B of two (or more) holysheep release binaries, interleaved so that the host's drift falls on both alike: each
 # round starts every binary fresh (new SQLite store and key, set up like bench/run.sh), warms it up at c=16 for 2 s,
-# then runs wrk at each concurrency and reads the gateway's CPU time around each run. Prints one line per run and
-# the medians per binary and concurrency.
+# then runs wrk at each concurrency and reads the gateway's CPU time around each run, and after each run how many
+# answered calls are not yet in storage (the usage writer's lag). Prints one line per run and the medians per binary
+# and concurrency.
 #
 #   bash bench/ab.sh OLD_BINARY NEW_BINARY                     # 5 rounds, c=1 and c=64, 6 s each
 #   AB_ROUNDS=7 AB_CONNS="64" AB_SECONDS=8 bash bench/ab.sh a b
@@ -44,17 +45,23 @@ for round in $(seq 1 "$ROUNDS"); do
     HOLYSHEEP_LOG_LEVEL=warning "$BIN" serve --config "$WORK/gateway/gateway.yaml" >"$WORK/gateway/gateway.log" 2>&1 &
     GATEWAY_PID=$!
     bench_wait_ready "$URL" "$BENCH_KEY"
-    wrk -t1 -c16 -d2s -s "$HARNESS/lua/chat.lua" "$URL/v1/chat/completions" >/dev/null
+    BENCH_OUT=$WORK/wrk.json wrk -t1 -c16 -d2s -s "$HARNESS/lua/chat.lua" "$URL/v1/chat/completions" >/dev/null
+    served=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["requests"])' "$WORK/wrk.json")
     for c in $CONNS; do
       before=$(cpu_ticks "$GATEWAY_PID")
       BENCH_OUT=$WORK/wrk.json wrk -t1 -c"$c" -d"${SECONDS_}s" -s "$HARNESS/lua/chat.lua" "$URL/v1/chat/completions" >/dev/null
       after=$(cpu_ticks "$GATEWAY_PID")
+      # Calls answered but not yet in storage when the run ends: about one flush's worth while the usage writer keeps
+      # up; far more when it starves (a bookkeeping change must not do that).
+      written=$(sqlite3 "$WORK/gateway/holysheep.db" "SELECT count(*) FROM usage_records")
+      served=$(python3 -c 'import json, sys; print(int(sys.argv[2]) + json.load(open(sys.argv[1]))["requests"])' "$WORK/wrk.json" "$served")
       python3 -c '
 import json, os, sys
 d = json.load(open(sys.argv[1]))
 ticks = (int(sys.argv[5]) - int(sys.argv[4])) / os.sysconf("SC_CLK_TCK")
 print(sys.argv[2], sys.argv[3], round(d["rps"]), d["p50_us"], d["p99_us"], round(ticks * 1e6 / d["requests"], 1),
-      d["err_status"] + d["err_read"] + d["err_connect"], sep="\t")' "$WORK/wrk.json" "$index" "$c" "$before" "$after" | tee -a "$WORK/results.tsv"
+      d["err_status"] + d["err_read"] + d["err_connect"], int(sys.argv[6]) - int(sys.argv[7]), sep="\t")' \
+        "$WORK/wrk.json" "$index" "$c" "$before" "$after" "$served" "$written" | tee -a "$WORK/results.tsv"
     done
     kill "$GATEWAY_PID"; wait "$GATEWAY_PID" 2>/dev/null || true; GATEWAY_PID=""
   done
@@ -64,11 +71,11 @@ python3 - "$WORK/results.tsv" "$@" <<'EOF'
 import statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
 binaries = sys.argv[2:]
-print("\n| binary | conns | req/s | p50 µs | p99 µs | CPU µs/request | errors |  (medians over the rounds)")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("\n| binary | conns | req/s | p50 µs | p99 µs | CPU µs/request | errors | calls not yet stored at the end |  (medians over the rounds)")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for index, binary in enumerate(binaries, 1):
     for conns in sorted({r[1] for r in rows}, key=int):
         cell = [r for r in rows if r[0] == str(index) and r[1] == conns]
         med = lambda column: statistics.median(float(r[column]) for r in cell)
-        print(f"| {binary} | {conns} | {med(2):.0f} | {med(3):.0f} | {med(4):.0f} | {med(5):.1f} | {sum(int(r[6]) for r in cell)} |")
+        print(f"| {binary} | {conns} | {med(2):.0f} | {med(3):.0f} | {med(4):.0f} | {med(5):.1f} | {sum(int(r[6]) for r in cell)} | {med(7):.0f} |")
 EOF

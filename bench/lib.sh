@@ -7,8 +7,9 @@ HARNESS=${HARNESS:-$ROOT/../shared/bench}
 UPSTREAM_PORT=${UPSTREAM_PORT:-28080}
 
 bench_tools() {
-  if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || [[ ! -f /usr/lib/nginx/modules/ngx_http_js_module.so ]]; then
-    apt-get update -qq && apt-get install -y -qq nginx-light libnginx-mod-http-js wrk curl >/dev/null
+  if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || ! command -v sqlite3 >/dev/null \
+    || [[ ! -f /usr/lib/nginx/modules/ngx_http_js_module.so ]]; then
+    apt-get update -qq && apt-get install -y -qq nginx-light libnginx-mod-http-js wrk curl sqlite3 >/dev/null
   fi
 }
 
