@@ -41,11 +41,12 @@ public final class SQLStore: Sendable {
 
     /// Connects to the storage at `url` and brings its schema up to date.
     /// - Parameter startThreads: SQLite only: runs what starts SQLite's threads, on a thread whose scheduling they
-    ///   inherit (the gateway runs them as its background thread: ``BackgroundExecutor/startThreads(_:)``).
+    ///   inherit (the gateway runs them as its background thread: ``BackgroundExecutor/startThreads(_:)``); by default
+    ///   the calling thread.
     /// - Throws: ``StorageError`` when the storage cannot be opened or migrated.
     public static func open(
         _ url: StorageURL, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        startThreads: (@Sendable (_ start: @escaping @Sendable () -> Void) async -> Void)? = nil
+        startThreads: @Sendable (_ start: @escaping @Sendable () -> Void) async -> Void = { start in start() }
     ) async throws -> SQLStore {
         let store: SQLStore
         switch url {
@@ -55,11 +56,7 @@ public final class SQLStore: Sendable {
                 throw StorageError("the folder \(directory) for the SQLite file \(path) does not exist; create it or choose another `storage.url`")
             }
             let threadPool = NIOThreadPool(numberOfThreads: 2)
-            if let startThreads {
-                await startThreads { threadPool.start() }
-            } else {
-                threadPool.start()
-            }
+            await startThreads { threadPool.start() }
             // One connection: SQLite runs one writer at a time anyway, and statements queue in the pool, not on threads.
             let source = SQLiteTunedConnectionSource(path: path, threadPool: threadPool)
             let pool = EventLoopGroupConnectionPool(
