@@ -96,17 +96,36 @@ import Testing
     struct RawConnection {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-        static func open(_ port: Int) async throws -> RawConnection {
+        /// Connects; `first` is written on the event loop the moment the connection is up. Tests that time the
+        /// server's idle timeout send their request that way: written from a task, it could reach the server
+        /// only after the timeout on a loaded machine, and the server would rightly have closed the connection.
+        static func open(_ port: Int, first: String = "") async throws -> RawConnection {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    if !first.isEmpty { try channel.pipeline.syncOperations.addHandler(WriteOnActive(bytes: ByteBuffer(string: first))) }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
             }
             return RawConnection(channel: channel)
         }
 
-        /// Sends `text`, then reads until the server closes the connection, `limit` bytes, or 20 s.
-        func send(_ text: String, readUpTo limit: Int = 1 << 24) async throws -> (text: String, closed: Bool) {
+        final class WriteOnActive: ChannelInboundHandler, RemovableChannelHandler {
+            typealias InboundIn = ByteBuffer
+            typealias OutboundOut = ByteBuffer
+            let bytes: ByteBuffer
+            init(bytes: ByteBuffer) { self.bytes = bytes }
+
+            func channelActive(context: ChannelHandlerContext) {
+                context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+                context.fireChannelActive()
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            }
+        }
+
+        /// Sends `text` (nothing if empty), then reads until the server closes the connection, `limit` bytes, or 20 s.
+        func send(_ text: String = "", readUpTo limit: Int = 1 << 24) async throws -> (text: String, closed: Bool) {
             try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: text))
+                if !text.isEmpty { try await outbound.write(ByteBuffer(string: text)) }
                 return try await withThrowingTaskGroup(of: (String, Bool).self) { group in
                     group.addTask {
                         var received = ByteBuffer()
@@ -215,7 +234,7 @@ import Testing
     @Test func anIdleConnection_isClosedAfterTheIdleTimeout() async throws {
         try await Self.withServer(idleTimeout: .milliseconds(300)) { port, _ in
             let started = ContinuousClock.now
-            let (text, closed) = try await RawConnection.open(port).send(Self.post("/echo", "hello"))
+            let (text, closed) = try await RawConnection.open(port, first: Self.post("/echo", "hello")).send()
             let elapsed = ContinuousClock.now - started
             #expect(text.hasPrefix("HTTP/1.1 200") && text.hasSuffix("hello"))
             #expect(closed)
@@ -226,7 +245,7 @@ import Testing
 
     @Test func aResponseTakingLongerThanTheIdleTimeout_isNotCutShort() async throws {
         try await Self.withServer(idleTimeout: .milliseconds(200)) { port, _ in
-            let (text, closed) = try await RawConnection.open(port).send("GET /slow HTTP/1.1\r\nhost: t\r\n\r\n")
+            let (text, closed) = try await RawConnection.open(port, first: "GET /slow HTTP/1.1\r\nhost: t\r\n\r\n").send()
             #expect(text.hasPrefix("HTTP/1.1 200"))
             #expect(text.hasSuffix("late"))
             #expect(closed)  // and idle after it
