@@ -64,9 +64,24 @@ import Testing
             }
             return Response(status: .ok)
         }
+        router.get("now") { request, _ in
+            // Answers without waiting for anything: the task ends inside the handler's `start()`.
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "<\(request.uri.query ?? "")>")))
+        }
+        router.get("drop") { _, _ in
+            // The responder below closed the connection before routing here; the sleep is then cancelled.
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                cancelled.count.withLock { $0 += 1 }
+            }
+            return Response(status: .ok)
+        }
         let responder = router.buildResponder()
         let server = GatewayHTTPChannel(
             responder: { request, channel in
+                // The connection goes away while its request starts, before the request first waits.
+                if request.uri.path == "/drop" { channel.close(promise: nil) }
                 do {
                     return try await responder.respond(to: request, context: BasicRequestContext(source: .init(channel: channel, logger: Self.logger)))
                 } catch let error as HTTPError {
@@ -160,6 +175,25 @@ import Testing
             #expect(first.upperBound <= stream.lowerBound && stream.upperBound <= third.lowerBound)
             #expect(text.lowercased().contains("transfer-encoding: chunked"))  // the stream has no length
             #expect(text.lowercased().contains("date: "))
+        }
+    }
+
+    @Test func manyPipelinedRequestsAnsweredWithoutWaiting_areAnsweredInOrder() async throws {
+        try await Self.withServer { port, _ in
+            let count = 3000
+            let sent = (1...count).map { "GET /now?\($0) HTTP/1.1\r\nhost: t\r\n\($0 == count ? "connection: close\r\n" : "")\r\n" }.joined()
+            let (text, closed) = try await RawConnection.open(port).send(sent)
+            #expect(closed)
+            let answers = text.components(separatedBy: "<").dropFirst().map { $0.prefix { $0 != ">" } }
+            #expect(answers == (1...count).map { Substring("\($0)") })
+        }
+    }
+
+    @Test func aConnectionClosedWhileItsRequestStarts_cancelsTheRequest() async throws {
+        try await Self.withServer { port, cancelled in
+            let (text, closed) = try await RawConnection.open(port).send("GET /drop HTTP/1.1\r\nhost: t\r\n\r\n")
+            #expect(text.isEmpty && closed)
+            try await expectEventually { cancelled.count.withLock { $0 } == 1 }
         }
     }
 
