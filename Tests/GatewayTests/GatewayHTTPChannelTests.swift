@@ -56,7 +56,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(600))
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "late")))
         }
-        router.get("forever") { _, _ in
+        /// Waits a minute, counting the request as cancelled if the wait is cut short.
+        @Sendable func waitToBeCancelled() async -> Response {
             do {
                 try await Task.sleep(for: .seconds(60))
             } catch {
@@ -64,19 +65,13 @@ import Testing
             }
             return Response(status: .ok)
         }
+        router.get("forever") { _, _ in await waitToBeCancelled() }
         router.get("now") { request, _ in
-            // Answers without waiting for anything: the task ends inside the handler's `start()`.
+            // Answers without waiting for anything.
             Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "<\(request.uri.query ?? "")>")))
         }
-        router.get("drop") { _, _ in
-            // The responder below closed the connection before routing here; the sleep is then cancelled.
-            do {
-                try await Task.sleep(for: .seconds(60))
-            } catch {
-                cancelled.count.withLock { $0 += 1 }
-            }
-            return Response(status: .ok)
-        }
+        // The responder below closed the connection before routing here; the wait is then cancelled.
+        router.get("drop") { _, _ in await waitToBeCancelled() }
         let responder = router.buildResponder()
         let server = GatewayHTTPChannel(
             responder: { request, channel in
