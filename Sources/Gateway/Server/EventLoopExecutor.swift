@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -15,11 +18,35 @@ import NIOPosix
 /// pool anyway.
 public enum EventLoopExecutor {
     /// Installs `MultiThreadedEventLoopGroup.singleton` (the group the server and the upstream client share) as
-    /// Swift concurrency's global executor. Call it once, first thing, before starting the server.
-    /// - Returns: whether it was installed (false on a runtime without the hook; the gateway then runs as before).
+    /// Swift concurrency's global executor. Call it once, first thing, before starting the server or any task.
+    ///
+    /// Why not NIO's `unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`: it runs each job
+    /// with the event loop as the job's *serial* executor. A `nonisolated` async function asks for the generic
+    /// executor on entry, sees a different one, and so re-enqueues itself: one more trip through the loop's task
+    /// queue (a lock, a queue slot, a later tick) for every async call the request makes. The chat path made 59 of
+    /// them per call (uprobes on `swift_task_switch` and `swift_task_enqueue`, docs/PERFORMANCE.md). Here the hook
+    /// runs each job on the generic executor, as Swift's own global executor does, only on the loop's thread: such
+    /// calls continue in place.
+    /// - Returns: whether it was installed (false on a runtime without the hook, or with one installed already; the
+    ///   gateway then runs on Swift's cooperative pool).
     @discardableResult
     public static func install() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        guard MemoryLayout<UnownedSerialExecutor>.size == MemoryLayout<GenericExecutorBits>.size,
+            let hook = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook")?.assumingMemoryBound(to: UnsafeRawPointer?.self),
+            hook.pointee == nil
+        else { return false }
+        let enqueue: EnqueueGlobalHook = { job, _ in
+            // `any()` is the calling loop when called on one: a task stays on its connection's loop.
+            MultiThreadedEventLoopGroup.singleton.any().execute {
+                swiftJobRun(job, unsafeBitCast(GenericExecutorBits(), to: UnownedSerialExecutor.self))
+            }
+        }
+        withUnsafeTemporaryAllocation(of: EnqueueGlobalHook.self, capacity: 1) { storage in
+            storage.baseAddress!.initialize(to: enqueue)
+            // A thin function is one pointer: the runtime calls it through the hook variable.
+            storage.baseAddress!.withMemoryRebound(to: UnsafeRawPointer.self, capacity: 1) { hook.pointee = $0.pointee }
+        }
+        return true
     }
 
     /// Starts the shared event loops' threads (the gateway serves requests on them) and the background thread
@@ -32,3 +59,17 @@ public enum EventLoopExecutor {
         _ = BackgroundExecutor.shared
     }
 }
+
+/// The runtime's global-executor hook: `swift_task_enqueueGlobal_hook` (swift/Runtime/Concurrency.h).
+private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
+
+/// The runtime's `SerialExecutorRef::generic()`: no identity, no witness table. Two words, as `UnownedSerialExecutor`.
+private struct GenericExecutorBits {
+    var identity: UInt = 0
+    var implementation: UInt = 0
+}
+
+/// Runs `job` as if on `executor` (swift/Runtime/Concurrency.h), what Swift's own global executor calls with the
+/// generic executor.
+@_silgen_name("swift_job_run")
+private func swiftJobRun(_ job: UnownedJob, _ executor: UnownedSerialExecutor)
