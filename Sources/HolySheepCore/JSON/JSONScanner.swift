@@ -46,9 +46,9 @@ public struct JSONScanner: ~Copyable {
     public static func objectMembersWithNames(of value: JSONValue, in bytes: UnsafeRawBufferPointer) -> [(nameStart: Int, member: JSONMember)] {
         guard value.kind == .object else { return [] }
         var scanner = JSONScanner(bytes: bytes, index: value.start)
-        var starts: [Int] = []
+        var starts: [Int]? = []
         let members = (try? scanner.scanObject(collect: true, nameStarts: &starts)) ?? []
-        return Array(zip(starts, members))
+        return Array(zip(starts ?? [], members))
     }
 
     /// Validates `bytes` as one complete JSON document of any kind.
@@ -93,11 +93,12 @@ public struct JSONScanner: ~Copyable {
     }
 
     private mutating func scanObject(collect: Bool) throws(JSONSyntaxError) -> [JSONMember] {
-        var ignored: [Int] = []
-        return try scanObject(collect: collect, nameStarts: &ignored)
+        var noNameStarts: [Int]? = nil
+        return try scanObject(collect: collect, nameStarts: &noNameStarts)
     }
 
-    private mutating func scanObject(collect: Bool, nameStarts: inout [Int]) throws(JSONSyntaxError) -> [JSONMember] {
+    /// With `collect`, the object's members; with `nameStarts` not nil, also where each name starts.
+    private mutating func scanObject(collect: Bool, nameStarts: inout [Int]?) throws(JSONSyntaxError) -> [JSONMember] {
         try enter()
         defer { depth -= 1 }
         index += 1  // {
@@ -107,6 +108,8 @@ public struct JSONScanner: ~Copyable {
             index += 1
             return members
         }
+        // One allocation for the objects the gateway reads (a request, a response, its usage), not one per doubling.
+        if collect { members.reserveCapacity(16) }
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("the object is not closed; expected '}'") }
@@ -124,7 +127,7 @@ public struct JSONScanner: ~Copyable {
             if collect {
                 let name = Self.decodeString(bytes, start: nameStart, end: nameEnd, hasEscapes: hasEscapes)
                 members.append(JSONMember(name: name, value: value))
-                nameStarts.append(nameStart)
+                nameStarts?.append(nameStart)
             }
             skipWhitespace()
             guard index < bytes.count else { throw error("the object is not closed; expected ',' or '}'") }
