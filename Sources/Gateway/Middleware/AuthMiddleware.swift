@@ -31,9 +31,9 @@ struct AuthMiddleware: RouterMiddleware {
     func authenticate(_ request: Request) throws(APIError) -> APIKeyRecord {
         var header: String
         let isAuthorization: Bool
-        if let value = request.headers[.authorization] {
+        if let value = request.headers.first(.authorization) {
             (header, isAuthorization) = (value, true)
-        } else if let value = request.headers[.xAPIKey] {
+        } else if let value = request.headers.first(.xAPIKey) {
             (header, isAuthorization) = (value, false)
         } else {
             throw APIError.missingAPIKey

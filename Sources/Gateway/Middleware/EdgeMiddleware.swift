@@ -14,7 +14,7 @@ struct EdgeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let requestID: String
-        if let id = request.headers[.xRequestID], RequestIDGenerator.isAcceptable(id) {
+        if let id = request.headers.first(.xRequestID), RequestIDGenerator.isAcceptable(id) {
             requestID = id
         } else {
             requestID = RequestIDGenerator.next()

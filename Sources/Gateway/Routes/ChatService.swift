@@ -20,7 +20,7 @@ struct ChatService: Sendable {
 
     /// Reads a request body, refusing one over `limits.max_body_bytes`.
     func collectBody(_ request: Request) async throws(APIError) -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+        if let length = request.headers.first(.contentLength).flatMap({ Int($0) }), length > maxBodyBytes {
             throw APIError.requestTooLarge(limit: maxBodyBytes)
         }
         do {

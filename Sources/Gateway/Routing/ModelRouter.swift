@@ -31,26 +31,47 @@ struct ResolvedProvider: Sendable {
     }
 }
 
-/// One deployment of a model, ready to call.
-struct Route: Sendable {
+/// One deployment of a model, ready to call. A class: a call's plan and its attempts pass routes around, and a
+/// reference is one retain where this many fields were a dozen.
+final class Route: Sendable {
     let deployment: Deployment
     let provider: ResolvedProvider
     let health: DeploymentHealth
     let metrics: RouteMetrics
 
     var label: String { deployment.label }
+    /// The provider speaks chat and has its key: a chat call can go here.
+    var isCallableForChat: Bool { provider.chat != nil && provider.missingKeyVariable == nil }
+
+    init(deployment: Deployment, provider: ResolvedProvider, health: DeploymentHealth, metrics: RouteMetrics) {
+        self.deployment = deployment
+        self.provider = provider
+        self.health = health
+        self.metrics = metrics
+    }
 }
 
-/// A public model with its resolved deployments and its retry and timeout policy.
-struct ResolvedModel: Sendable {
+/// A public model with its resolved deployments and its retry and timeout policy. A class, looked up once per call.
+final class ResolvedModel: Sendable {
     let configuration: ModelConfiguration
     let routes: [Route]
+    /// The routes a chat call can take (``Route/isCallableForChat``), in configured order; worked out once.
+    let chatRoutes: [Route]
     let retry: RetryPolicy
     let addedLatency: CoreMetrics.Timer
     /// Chat prices in integers, computed once (see ``ChatPricing``).
     let pricing: ChatPricing
 
     var name: String { configuration.name }
+
+    init(configuration: ModelConfiguration, routes: [Route], retry: RetryPolicy, addedLatency: CoreMetrics.Timer, pricing: ChatPricing) {
+        self.configuration = configuration
+        self.routes = routes
+        chatRoutes = routes.filter(\.isCallableForChat)
+        self.retry = retry
+        self.addedLatency = addedLatency
+        self.pricing = pricing
+    }
 }
 
 /// Maps public model names to deployments. Built once at start; reads are lock-free (immutable).
@@ -98,8 +119,8 @@ final class ModelRouter: Sendable {
     /// The order in which a chat call tries deployments: first one drawn by weight among those the gateway can
     /// call, then the others in configured order. Breakers are consulted when each is tried.
     func plan(for model: ResolvedModel, using generator: inout some RandomNumberGenerator) -> [Route] {
-        var callable = model.routes.filter { $0.provider.chat != nil && $0.provider.missingKeyVariable == nil }
-        guard callable.count > 1 else { return callable }
+        guard model.chatRoutes.count > 1 else { return model.chatRoutes }
+        var callable = model.chatRoutes
         let healthy = callable.indices.filter { callable[$0].health.state != .open }
         let pool = healthy.isEmpty ? Array(callable.indices) : healthy
         if let pick = WeightedPicker.pick(weights: pool.map { callable[$0].deployment.weight }, using: &generator) {
@@ -125,6 +146,7 @@ final class ModelRouter: Sendable {
         guard model.configuration.kind == .chat else {
             throw APIError.wrongModelKind(model.name, kind: "video", endpoint: "/v1/chat/completions", use: "/v1/video/generate")
         }
+        guard model.chatRoutes.isEmpty else { return }
         let supported = model.routes.filter { $0.provider.chat != nil }
         guard !supported.isEmpty else {
             throw APIError.noSupportedDeployment(model: model.name, kinds: model.routes.map(\.provider.configuration.kind.rawValue))

@@ -26,8 +26,9 @@ final class UpstreamExchange: @unchecked Sendable {
     private var failure: (any Error)?
     private var waiter: EventLoopPromise<ByteBuffer?>?
     /// One timer per exchange: the head deadline, then the read timeout measured from the last activity (a byte
-    /// received or a chunk taken), re-armed only when it fires early: no timer work per chunk.
-    private var timer: Scheduled<Void>?
+    /// received or a chunk taken), re-armed only when it fires early: no timer work per chunk. A scheduled callback,
+    /// not a scheduled task: no promise to make, and none to fail when a call ends in time and cancels it.
+    private var timer: NIOScheduledCallback?
     private var timerDeadline = NIODeadline.distantFuture
     private var lastActivity = NIODeadline.now()
     private var staleConnectionRetried = false
@@ -175,7 +176,8 @@ final class UpstreamExchange: @unchecked Sendable {
 
     private func arm(at deadline: NIODeadline) {
         timerDeadline = deadline
-        timer = loop.scheduleTask(deadline: deadline) { [self] in fired() }
+        // Throws only on a loop that is shutting down, whose connections are closing and fail their calls anyway.
+        timer = try? loop.scheduleCallback(at: deadline, handler: self)
     }
 
     private func fired() {
@@ -192,6 +194,12 @@ final class UpstreamExchange: @unchecked Sendable {
         } else {
             arm(at: due)
         }
+    }
+}
+
+extension UpstreamExchange: NIOScheduledCallbackHandler {
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        fired()
     }
 }
 
