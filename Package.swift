@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "HolySheepCore", "Media", "CThreadScheduling",
+                "HolySheepCore", "Media", "CThreadScheduling", "CExecutorHook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -73,6 +73,7 @@ let package = Package(
             ]
         ),
         .target(name: "CThreadScheduling"),
+        .target(name: "CExecutorHook"),
         .target(name: "Drama", dependencies: ["HolySheepKit", "Media"]),
         .target(name: "Media"),
         .executableTarget(

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CExecutorHook
 import NIOCore
 import NIOPosix
 
@@ -31,22 +29,20 @@ public enum EventLoopExecutor {
     ///   gateway then runs on Swift's cooperative pool).
     @discardableResult
     public static func install() -> Bool {
-        guard MemoryLayout<UnownedSerialExecutor>.size == MemoryLayout<GenericExecutorBits>.size,
-            let hook = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook")?.assumingMemoryBound(to: UnsafeRawPointer?.self),
-            hook.pointee == nil
-        else { return false }
+        guard MemoryLayout<UnownedSerialExecutor>.size == MemoryLayout<GenericExecutorBits>.size else { return false }
         let enqueue: EnqueueGlobalHook = { job, _ in
             // `any()` is the calling loop when called on one: a task stays on its connection's loop.
             MultiThreadedEventLoopGroup.singleton.any().execute {
                 swiftJobRun(job, unsafeBitCast(GenericExecutorBits(), to: UnownedSerialExecutor.self))
             }
         }
-        withUnsafeTemporaryAllocation(of: EnqueueGlobalHook.self, capacity: 1) { storage in
+        return withUnsafeTemporaryAllocation(of: EnqueueGlobalHook.self, capacity: 1) { storage in
             storage.baseAddress!.initialize(to: enqueue)
             // A thin function is one pointer: the runtime calls it through the hook variable.
-            storage.baseAddress!.withMemoryRebound(to: UnsafeRawPointer.self, capacity: 1) { hook.pointee = $0.pointee }
+            return storage.baseAddress!.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: 1) {
+                holysheep_install_enqueue_global_hook($0.pointee)
+            }
         }
-        return true
     }
 
     /// Starts the shared event loops' threads (the gateway serves requests on them) and the background thread
