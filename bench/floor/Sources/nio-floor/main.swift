@@ -6,7 +6,9 @@
 //   nio-floor raw  PORT UPSTREAM_PORT   our own HTTP/1 head scanning on both legs, channel handlers only
 //   nio-floor nio  PORT UPSTREAM_PORT   NIO's HTTP/1 codec on both legs (what holysheep uses), handlers only
 //   nio-floor task PORT UPSTREAM_PORT   NIO's codec, and the upstream call made and awaited in a Swift task per
-//                                       request, with the event loops as Swift's global executor (as holysheep)
+//                                       request, with the event loops as Swift's global executor (NIO's installer;
+//                                       holysheep has its own, EventLoopExecutor.swift: here there are only two
+//                                       switches per call, so it makes no difference)
 //
 // Each step from raw to task adds one of holysheep's layers, so the differences between them say what each layer
 // costs on this host, and holysheep's own figure minus the task mode's is what the gateway's features cost.
@@ -210,12 +212,6 @@ final class RawUpstream: ChannelInboundHandler, UpstreamReader, @unchecked Senda
     func channelInactive(context: ChannelHandlerContext) {
         finish(.failure(ChannelError.ioOnClosedChannel))
     }
-
-    private func finish(_ result: Result<ByteBuffer, any Error>) {
-        let completion = self.completion
-        self.completion = nil
-        completion?(result)
-    }
 }
 
 // MARK: - The upstream connection (both kinds)
@@ -223,6 +219,15 @@ final class RawUpstream: ChannelInboundHandler, UpstreamReader, @unchecked Senda
 protocol UpstreamReader: ChannelHandler {
     associatedtype Answer
     var completion: ((Result<Answer, any Error>) -> Void)? { get set }
+}
+
+extension UpstreamReader {
+    /// Hands the answer (or the failure) to whoever waits for it, once.
+    func finish(_ result: Result<Answer, any Error>) {
+        let completion = self.completion
+        self.completion = nil
+        completion?(result)
+    }
 }
 
 /// One kept-alive upstream connection on the client connection's loop (at c=1 that is what a pool hands out).
@@ -369,12 +374,6 @@ final class CodecUpstream: ChannelInboundHandler, UpstreamReader, @unchecked Sen
 
     func channelInactive(context: ChannelHandlerContext) {
         finish(.failure(ChannelError.ioOnClosedChannel))
-    }
-
-    private func finish(_ result: Result<CodecAnswer, any Error>) {
-        let completion = self.completion
-        self.completion = nil
-        completion?(result)
     }
 }
 
