@@ -324,12 +324,13 @@ final class CodecProxy: ChannelInboundHandler, @unchecked Sendable {
             }
             if useTask {
                 let loop = context.eventLoop
+                let bound = NIOLoopBound(context, eventLoop: loop)  // touched on the loop only
                 Task {
                     let promise = loop.makePromise(of: CodecAnswer.self)
                     onLoop(loop) { connection.send(write) { promise.completeWith($0) } }
                     let result: Result<CodecAnswer, any Error>
                     do { result = .success(try await promise.futureResult.get()) } catch { result = .failure(error) }
-                    onLoop(loop) { self.answer(context, result, close: close) }
+                    onLoop(loop) { self.answer(bound.value, result, close: close) }
                 }
             } else {
                 connection.send(write) { self.answer(context, $0, close: close) }
