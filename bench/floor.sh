@@ -99,7 +99,7 @@ for t in targets:
     cells = []
     for c in conns:
         p50, direct = median(t, c, 2), median("direct", c, 2)
-        cells.append(f"{p50:.0f}" + (f" (+{p50 - direct:.0f})" if t != "direct" else ""))
+        cells.append(f"{p50:.0f}" + (f" ({p50 - direct:+.0f})" if t != "direct" else ""))
         cells.append(f"{median(t, c, 3):.0f}")
         cells.append(f"{median(t, c, 5):.1f}" if t != "direct" else "")
         if c != "1":
