@@ -5,7 +5,7 @@
 #                                                     # symbols, leaves perf.data in the output folder
 #   bash bench/profile.sh callgrind [ITERATIONS]      # the hot-path micro-benchmark under valgrind: instruction
 #                                                     # counts, stable on a busy host (compare between commits)
-#   bash bench/profile.sh jobs [CONNS] [SECONDS]      # per call: Swift tasks created, executor switches, jobs
+#   bash bench/profile.sh jobs [CONNS] [SECONDS]      # (root: uprobes) per call: Swift tasks created, switches, jobs
 #                                                     # enqueued, continuations resumed, mallocs (uprobes; exact
 #                                                     # counts, so a change that adds hops or allocations shows)
 #
