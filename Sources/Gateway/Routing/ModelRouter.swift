@@ -151,9 +151,8 @@ final class ModelRouter: Sendable {
         guard !supported.isEmpty else {
             throw APIError.noSupportedDeployment(model: model.name, kinds: model.routes.map(\.provider.configuration.kind.rawValue))
         }
-        if !supported.contains(where: { $0.provider.missingKeyVariable == nil }), let first = supported.first,
-            let variable = first.provider.missingKeyVariable
-        {
+        // Every deployment that speaks chat lacks its key (otherwise `chatRoutes` would hold it): name the first.
+        if let first = supported.first, let variable = first.provider.missingKeyVariable {
             throw APIError.providerNotConfigured(provider: first.provider.configuration.name, variable: variable)
         }
     }
