@@ -120,6 +120,20 @@ func takeMessage(_ buffer: inout ByteBuffer) throws -> (head: ScannedHead, messa
     return (head, buffer.readSlice(length: head.length + head.contentLength)!)
 }
 
+/// `message` with its first line kept, its head replaced by `headers` (each line ending in CRLF) and a content-length,
+/// and its body.
+func rebuilt(_ message: ByteBuffer, _ head: ScannedHead, headers: StaticString, allocator: ByteBufferAllocator) -> ByteBuffer {
+    var buffer = allocator.buffer(capacity: head.firstLineLength + headers.utf8CodeUnitCount + 40 + head.contentLength)
+    buffer.writeImmutableBuffer(message.getSlice(at: message.readerIndex, length: head.firstLineLength)!)
+    buffer.writeStaticString("\r\n")
+    buffer.writeStaticString(headers)
+    buffer.writeStaticString("content-length: ")
+    buffer.writeString(String(head.contentLength))
+    buffer.writeStaticString("\r\n\r\n")
+    buffer.writeImmutableBuffer(message.getSlice(at: message.readerIndex + head.length, length: head.contentLength)!)
+    return buffer
+}
+
 /// The client leg in raw mode: the request's first line is kept, its head rebuilt for the upstream.
 final class RawProxy: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
@@ -151,12 +165,7 @@ final class RawProxy: ChannelInboundHandler, @unchecked Sendable {
             self.received = received.readableBytes == 0 ? nil : received
             busy = true
             closeAfter = head.close
-            var request = context.channel.allocator.buffer(capacity: 160 + head.contentLength)
-            request.writeImmutableBuffer(message.getSlice(at: message.readerIndex, length: head.firstLineLength)!)
-            request.writeStaticString("\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ")
-            request.writeString(String(head.contentLength))
-            request.writeStaticString("\r\n\r\n")
-            request.writeImmutableBuffer(message.getSlice(at: message.readerIndex + head.length, length: head.contentLength)!)
+            let request = rebuilt(message, head, headers: "host: 127.0.0.1\r\ncontent-type: application/json\r\n", allocator: context.channel.allocator)
             let connection = upstream ?? UpstreamConnection(loop: context.eventLoop, port: upstreamPort) { RawUpstream() }
             upstream = connection
             connection.send({ $0.writeAndFlush(request, promise: nil) }) { [self] result in
@@ -196,13 +205,7 @@ final class RawUpstream: ChannelInboundHandler, UpstreamReader, @unchecked Senda
         do {
             guard var buffer = received, let (head, message) = try takeMessage(&buffer) else { return }
             received = buffer.readableBytes == 0 ? nil : buffer
-            var answer = context.channel.allocator.buffer(capacity: 120 + head.contentLength)
-            answer.writeImmutableBuffer(message.getSlice(at: message.readerIndex, length: head.firstLineLength)!)
-            answer.writeStaticString("\r\ncontent-type: application/json\r\ncontent-length: ")
-            answer.writeString(String(head.contentLength))
-            answer.writeStaticString("\r\n\r\n")
-            answer.writeImmutableBuffer(message.getSlice(at: message.readerIndex + head.length, length: head.contentLength)!)
-            finish(.success(answer))
+            finish(.success(rebuilt(message, head, headers: "content-type: application/json\r\n", allocator: context.channel.allocator)))
         } catch {
             finish(.failure(error))
             context.close(promise: nil)
