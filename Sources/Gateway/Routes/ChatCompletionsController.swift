@@ -8,18 +8,21 @@ import NIOCore
 struct ChatCompletionsController: Sendable {
     let service: ChatService
 
+    /// Registered with the router for the route table; ``ChatLane`` answers the calls.
     var endpoints: RouteCollection<AuthenticatedContext> {
         let routes = RouteCollection(context: AuthenticatedContext.self)
-        routes.post("chat/completions") { request, context in
-            let body: ByteBuffer
-            do {
-                body = try await service.collectBody(request)
-            } catch let error as APIError {
-                service.recordRejected(context: context, endpoint: "chat.completions", status: error.status)
-                throw error
-            }
-            return try await service.respond(openAIBody: body, context: context, endpoint: "chat.completions", encoder: OpenAIClientEncoder())
-        }
+        routes.post("chat/completions", use: handle)
         return routes
+    }
+
+    @Sendable func handle(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await service.collectBody(request)
+        } catch {
+            service.recordRejected(context: context, endpoint: "chat.completions", status: error.status)
+            throw error
+        }
+        return try await service.respond(openAIBody: body, context: context, endpoint: "chat.completions", encoder: OpenAIClientEncoder())
     }
 }

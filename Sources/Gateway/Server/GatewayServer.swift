@@ -151,7 +151,8 @@ public final class GatewayServer: Sendable {
         routes.add("/metrics", ["GET"])
         let errors = ErrorResponder(routes: routes, maxBodyBytes: configuration.limits.maxBodyBytes)
         let limiter = RateLimiter(defaultRPM: configuration.limits.defaultRPM, defaultTPM: configuration.limits.defaultTPM)
-        router.add(middleware: EdgeMiddleware(errors: errors))
+        let edge = EdgeMiddleware(errors: errors)
+        router.add(middleware: edge)
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
@@ -160,15 +161,19 @@ public final class GatewayServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        let api = router.group("v1").add(middleware: AuthMiddleware(keys: keys, limiter: limiter, errors: errors)).group(context: AuthenticatedContext.self)
+        let auth = AuthMiddleware(keys: keys, limiter: limiter, errors: errors)
+        let api = router.group("v1").add(middleware: auth).group(context: AuthenticatedContext.self)
         api.addRoutes(ModelsController(router: modelRouter, configuration: configuration).endpoints)
         let dispatcher = ChatDispatcher(router: modelRouter, upstream: UpstreamClient(client: upstream, logger: logger), logger: logger)
         let chat = ChatService(
             router: modelRouter, dispatcher: dispatcher, usage: usage, metrics: metrics, limiter: limiter, credits: usage.credits,
             maxBodyBytes: configuration.limits.maxBodyBytes,
             accessLog: configuration.logging.accessLog ? Logger(label: "holysheep.access") : nil)
-        api.addRoutes(ChatCompletionsController(service: chat).endpoints)
-        api.addRoutes(MessagesController(service: chat).endpoints)
+        let chatCompletions = ChatCompletionsController(service: chat)
+        let messages = MessagesController(service: chat)
+        api.addRoutes(chatCompletions.endpoints)
+        api.addRoutes(messages.endpoints)
+        let lane = ChatLane(edge: edge, auth: auth, chatCompletions: chatCompletions.handle, messages: messages.handle)
         api.addRoutes(BalanceController(ledger: LedgerRepository(store: store), credits: usage.credits).endpoints)
         api.addRoutes(UsageController(reports: UsageReportRepository(store: store), billing: configuration.billing).endpoints)
         api.addRoutes(RedemptionController(codes: RedemptionCodeRepository(store: store)).endpoints)
@@ -186,6 +191,9 @@ public final class GatewayServer: Sendable {
             responder: { [logger] request, channel in
                 let context = GatewayRequestContext(source: .init(channel: channel, logger: logger))
                 do {
+                    if let handler = lane.handler(for: request) {
+                        return try await lane.respond(to: request, context: context, with: handler)
+                    }
                     return try await responder.respond(to: request, context: context)
                 } catch {
                     // The edge middleware turns every error into an API error; this is what escapes it.

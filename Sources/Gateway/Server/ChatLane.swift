@@ -1,0 +1,40 @@
+import HolySheepCore
+import Hummingbird
+
+/// The chat routes' own way in. `POST /v1/chat/completions` and `POST /v1/messages` (most of the traffic, and the
+/// calls whose added latency users measure) are answered by their controllers through the very edge and auth
+/// middleware values the router uses, composed here once, without the router.
+///
+/// Why: Hummingbird's router costs a chat call ≈ 15–20 µs of CPU here (its trie lookup, then its middleware stack and
+/// the group's context transform, generic code that runs unspecialized across the module boundary), for two routes
+/// whose method and path are a string comparison (`bench/ab.sh`, docs/PERFORMANCE.md). Every other request, and
+/// every other method on these two paths (405 with `Allow`), still goes through the router, which also keeps the
+/// chat routes registered: the route table, `/v1/models` and the 404/405 answers do not change.
+struct ChatLane: Sendable {
+    typealias Handler = @Sendable (Request, AuthenticatedContext) async throws -> Response
+
+    let edge: EdgeMiddleware
+    let auth: AuthMiddleware
+    let chatCompletions: Handler
+    let messages: Handler
+
+    /// The handler that answers `request` here, or nil when the router answers it.
+    func handler(for request: Request) -> Handler? {
+        guard request.method == .post else { return nil }
+        switch request.uri.path {
+        case "/v1/chat/completions": return chatCompletions
+        case "/v1/messages": return messages
+        default: return nil
+        }
+    }
+
+    /// Answers through the edge (request id, error shapes) and auth (key, requests per minute, rate-limit headers)
+    /// middleware, as the router would.
+    func respond(to request: Request, context: GatewayRequestContext, with handler: Handler) async throws -> Response {
+        try await edge.handle(request, context: context) { request, context in
+            try await auth.handle(request, context: context) { request, context in
+                try await handler(request, try AuthenticatedContext(context: context))
+            }
+        }
+    }
+}
