@@ -62,8 +62,7 @@ struct ChatService: Sendable {
                 return relayStream(response, translator: translator, encoder: encoder.streamEncoder(), meter: meter, logger: context.logger)
             case .json(let completion):
                 meter.usage = completion.withUnsafeReadableBytes { TokenUsage.fromOpenAI($0) }
-                record(meter, status: 200)
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: encoder.completion(completion)))
+                return relayCompletion(encoder.completion(completion), meter: meter)
             }
         } catch let error as APIError {
             meter.apply(trace)
@@ -83,6 +82,20 @@ struct ChatService: Sendable {
     /// Records a call that failed before its body could be read or translated.
     func recordRejected(context: AuthenticatedContext, endpoint: String, status: Int) {
         record(CallMeter(requestID: context.requestID, keyID: context.apiKey.id, endpoint: endpoint, started: .now), status: status)
+    }
+
+    /// Sends a whole answer, then meters the call: the client has its answer before the bookkeeping runs (settling
+    /// the hold and the token reservation, pricing, the usage record), not after. A client gone before the answer
+    /// was written is metered as 499, as a stream cut short is.
+    private func relayCompletion(_ answer: ByteBuffer, meter: CallMeter) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(contentLength: answer.readableBytes) { writer in
+                var status = 200
+                defer { record(meter, status: status) }
+                try await Self.write(answer, to: &writer, status: &status)
+                try await Self.finish(&writer, status: &status)
+            })
     }
 
     /// Relays an upstream stream: each complete event is translated, encoded and written as soon as it arrives.
@@ -137,12 +150,7 @@ struct ChatService: Sendable {
                 translator.translateEnd { event in encoder.encode(event, into: &output) }
                 encoder.finish(into: &output)
                 if output.readableBytes > 0 { try await Self.write(output, to: &writer, status: &status) }
-                do {
-                    try await writer.finish(nil)
-                } catch {
-                    status = 499
-                    throw error
-                }
+                try await Self.finish(&writer, status: &status)
             })
     }
 
@@ -155,6 +163,16 @@ struct ChatService: Sendable {
         encoder.error(error, into: &output)
         try await Self.write(output, to: &writer, status: &status)
         try await writer.finish(nil)
+    }
+
+    /// Ends the answer; a failure means the client is gone (499).
+    private static func finish(_ writer: inout any ResponseBodyWriter, status: inout Int) async throws {
+        do {
+            try await writer.finish(nil)
+        } catch {
+            status = 499
+            throw error
+        }
     }
 
     /// Writes to the client; a failure means the client is gone (499).
