@@ -147,6 +147,28 @@ def test_wrong_method_is_405_method_not_allowed(http: httpx.Client, api_key: Api
     assert_openai_error(http.get(CHAT, headers=bearer(api_key.secret)), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("path", [CHAT, "/v1/messages"])
+def test_a_chat_call_the_router_answers_matches_the_chat_lanes_answer(http: httpx.Client, api_key: ApiKey, fake_upstream: FakeUpstream, path: str) -> None:
+    # The exact path is answered by the chat lane, the same path with a trailing slash by the router: same handler,
+    # same middleware, so the same answer and headers; errors included.
+    if path == CHAT:
+        body = chat_body()
+    else:
+        body = {"model": MODEL, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+    headers = bearer(api_key.secret)
+    lane, routed = http.post(path, json=body, headers=headers), http.post(path + "/", json=body, headers=headers)
+    assert lane.status_code == routed.status_code == 200, (lane.text[:300], routed.text[:300])
+    for response in (lane, routed):
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-request-id"]
+        assert int(response.headers["x-ratelimit-limit-requests"]) > 0
+        assert (response.headers.get("request-id") is not None) == (path == "/v1/messages")
+    assert lane.json().keys() == routed.json().keys()
+    missing_key = [http.post(p, json=body) for p in (path, path + "/")]
+    assert [r.status_code for r in missing_key] == [401, 401]
+    assert missing_key[0].json() == missing_key[1].json()
+
+
 # ------------------------------------------------------------------ upstream failures
 
 

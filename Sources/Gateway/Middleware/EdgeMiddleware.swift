@@ -27,7 +27,7 @@ struct EdgeMiddleware: RouterMiddleware {
             response = errors.response(for: error, request: request, requestID: requestID, logger: context.logger)
         }
         response.headers[.xRequestID] = requestID
-        if request.uri.path == "/v1/messages" {
+        if request.isMessagesAPI {
             response.headers[.anthropicRequestID] = requestID  // the anthropic SDK reads it into `_request_id`
         }
         return response
@@ -65,7 +65,16 @@ struct ErrorResponder: Sendable {
             apiError = .internalError(requestID: requestID)
         }
         // Anthropic's SDK reads Anthropic's error shape on the Messages API.
-        return apiError.response(anthropicShape: request.uri.path == "/v1/messages")
+        return apiError.response(anthropicShape: request.isMessagesAPI)
+    }
+}
+
+extension Request {
+    /// A call to Anthropic's Messages API, whose clients read Anthropic's error shape and `request-id` header. The
+    /// router also answers the path with a trailing slash.
+    var isMessagesAPI: Bool {
+        let path = uri.path
+        return path == "/v1/messages" || path == "/v1/messages/"
     }
 }
 

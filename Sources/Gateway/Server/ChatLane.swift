@@ -1,4 +1,4 @@
-import HolySheepCore
+import HTTPTypes
 import Hummingbird
 
 /// The chat routes' own way in. `POST /v1/chat/completions` and `POST /v1/messages` (most of the traffic, and the
@@ -18,13 +18,27 @@ struct ChatLane: Sendable {
     let chatCompletions: Handler
     let messages: Handler
 
+    /// The routes answered here.
+    enum Route: Equatable {
+        case chatCompletions, messages
+
+        /// The route for a method and path (without its query), nil when the router answers.
+        init?(method: HTTPRequest.Method, path: String) {
+            guard method == .post else { return nil }
+            switch path {
+            case "/v1/chat/completions": self = .chatCompletions
+            case "/v1/messages": self = .messages
+            default: return nil
+            }
+        }
+    }
+
     /// The handler that answers `request` here, or nil when the router answers it.
     func handler(for request: Request) -> Handler? {
-        guard request.method == .post else { return nil }
-        switch request.uri.path {
-        case "/v1/chat/completions": return chatCompletions
-        case "/v1/messages": return messages
-        default: return nil
+        switch Route(method: request.method, path: request.uri.path) {
+        case .chatCompletions: chatCompletions
+        case .messages: messages
+        case nil: nil
         }
     }
 
