@@ -357,9 +357,19 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         return true
     }
 
-    /// Writes a chunk; the returned future completes once the channel can take more (backpressure).
-    func writeBody(_ chunk: ByteBuffer) -> EventLoopFuture<Void>? {
-        guard let context, context.channel.isActive else { return nil }
+    /// What a body write left to wait for.
+    enum Written {
+        /// The channel can take more now.
+        case done
+        /// The client is behind: the future completes once the channel can take more (backpressure).
+        case wait(EventLoopFuture<Void>)
+        /// The connection is gone.
+        case closed
+    }
+
+    /// Writes a chunk.
+    func writeBody(_ chunk: ByteBuffer) -> Written {
+        guard let context, context.channel.isActive else { return .closed }
         writePendingHead(context)
         context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
         if let toGo = bodyBytesToGo {
@@ -369,13 +379,13 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         // unflushed bytes count against the channel's writability, and only a flush lets them drain.
         guard !context.channel.isWritable else {
             if bodyBytesToGo != 0 { context.flush() }
-            return context.eventLoop.makeSucceededVoidFuture()
+            return .done
         }
         context.flush()
-        guard !context.channel.isWritable else { return context.eventLoop.makeSucceededVoidFuture() }
+        guard !context.channel.isWritable else { return .done }
         let promise = writable ?? context.eventLoop.makePromise()
         writable = promise
-        return promise.futureResult
+        return .wait(promise.futureResult)
     }
 
     func finishBody(_ trailers: HTTPFields?) throws {
@@ -431,9 +441,11 @@ struct GatewayResponseBodyWriter: ResponseBodyWriter {
     let handler: GatewayHTTPHandler
 
     mutating func write(_ buffer: ByteBuffer) async throws {
-        let pushed = try await handler.onLoop { handler -> EventLoopFuture<Void>? in handler.writeBody(buffer) }
-        guard let pushed else { throw ChannelError.ioOnClosedChannel }
-        try await pushed.get()
+        switch try await handler.onLoop({ $0.writeBody(buffer) }) {
+        case .done: return
+        case .wait(let writable): try await writable.get()
+        case .closed: throw ChannelError.ioOnClosedChannel
+        }
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
