@@ -19,8 +19,8 @@ import Synchronization
 /// collects the body (it is bounded by `limits.max_body_bytes` and every route reads it whole anyway), runs the
 /// router in a task on the connection's own event loop, and writes the response straight into the pipeline.
 ///
-/// Kept from Hummingbird: its router, middleware, `Request`/`Response` types and server (bind, backlog,
-/// graceful quiescing). The handler sits right on NIO's HTTP/1.1 codec and does the rest itself: it converts the
+/// Kept from Hummingbird: its router (which the two chat routes skip, see ``ChatLane``), middleware,
+/// `Request`/`Response` types and server (bind, backlog, graceful quiescing). The handler sits right on NIO's HTTP/1.1 codec and does the rest itself: it converts the
 /// request head to `HTTPTypes` (``GatewayHTTPHandler/request(from:)``), closes an idle connection, and closes a
 /// connection once its response is written when the server shuts down. (It used to take Hummingbird's
 /// `HTTPConnectionStateHandler` and NIO's `HTTP1ToHTTPServerCodec` for those: two more handlers every request and
