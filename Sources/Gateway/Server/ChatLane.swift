@@ -3,11 +3,12 @@ import Hummingbird
 
 /// The chat routes' own way in. `POST /v1/chat/completions` and `POST /v1/messages` (most of the traffic, and the
 /// calls whose added latency users measure) are answered by their controllers through the very edge and auth
-/// middleware values the router uses, composed here once, without the router.
+/// middleware values the router uses, without the router.
 ///
-/// Why: Hummingbird's router costs a chat call ≈ 15–20 µs of CPU here (its trie lookup, then its middleware stack and
-/// the group's context transform, generic code that runs unspecialized across the module boundary), for two routes
-/// whose method and path are a string comparison (`bench/ab.sh`, docs/PERFORMANCE.md). Every other request, and
+/// Why: Hummingbird's router cost a chat call 8–23 µs of CPU here in four interleaved A/B runs (its trie lookup,
+/// then its middleware stack and the group's context transform, generic code that runs unspecialized across the
+/// module boundary), for two routes whose method and path are a string comparison (`bench/ab.sh`,
+/// docs/PERFORMANCE.md). Every other request, and
 /// every other method on these two paths (405 with `Allow`), still goes through the router, which also keeps the
 /// chat routes registered: the route table, `/v1/models` and the 404/405 answers do not change.
 struct ChatLane: Sendable {

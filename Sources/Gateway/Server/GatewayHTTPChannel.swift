@@ -20,9 +20,10 @@ import Synchronization
 /// router in a task on the connection's own event loop, and writes the response straight into the pipeline.
 ///
 /// Kept from Hummingbird: its router (which the two chat routes skip, see ``ChatLane``), middleware,
-/// `Request`/`Response` types and server (bind, backlog, graceful quiescing). The handler sits right on NIO's HTTP/1.1 codec and does the rest itself: it converts the
-/// request head to `HTTPTypes` (``GatewayHTTPHandler/request(from:)``), closes an idle connection, and closes a
-/// connection once its response is written when the server shuts down. (It used to take Hummingbird's
+/// `Request`/`Response` types and server (bind, backlog, graceful quiescing). The handler sits right on NIO's
+/// HTTP/1.1 codec and does the rest itself: it converts the request head to `HTTPTypes`
+/// (``GatewayHTTPHandler/request(from:)``), closes an idle connection, and closes a connection once its response is
+/// written when the server shuts down. (It used to take Hummingbird's
 /// `HTTPConnectionStateHandler` and NIO's `HTTP1ToHTTPServerCodec` for those: two more handlers every request and
 /// response part went through.) Added: a client that goes away (closes or resets its connection) cancels the
 /// request's task, which cancels the upstream call in flight at once: no orphaned upstream requests, no paying
