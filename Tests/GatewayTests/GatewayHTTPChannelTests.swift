@@ -22,6 +22,8 @@ import Testing
     /// Requests whose task was cancelled, and the service group the server runs in (for a graceful shutdown).
     final class Cancellations: Sendable {
         let count = Mutex(0)
+        /// `/slow` requests the router has begun to answer.
+        let slowStarted = Mutex(0)
         let group = Mutex<ServiceGroup?>(nil)
 
         /// What SIGTERM does: the server stops accepting and quiesces its connections.
@@ -53,6 +55,7 @@ import Testing
         }
         router.get("slow") { _, _ in
             // Answers after 600 ms, writing nothing before: longer than the idle tests' timeout.
+            cancelled.slowStarted.withLock { $0 += 1 }
             try await Task.sleep(for: .milliseconds(600))
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "late")))
         }
@@ -309,7 +312,9 @@ import Testing
             let busy = try await RawConnection.open(port)
             async let idleResult = idle.send("")
             async let busyResult = busy.send("GET /slow HTTP/1.1\r\nhost: t\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(200))  // /slow is being answered
+            // Shut down once /slow is being answered (a fixed wait raced a loaded host: quiescing before the request was
+            // read closed the connection as idle, with the request unread, and the client saw a reset).
+            try await expectEventually { server.slowStarted.withLock { $0 } == 1 }
             await server.shutDownGracefully()
             let (idleText, idleClosed) = try await idleResult
             #expect(idleClosed && idleText.isEmpty)

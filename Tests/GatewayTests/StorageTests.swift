@@ -18,6 +18,40 @@ import Testing
     }
 
     @Test(arguments: TestStorage.engines)
+    func aSnapshot_readsTheSameDataThroughout_whateverCommitsMeanwhile(engine: SQLStore.Engine) async throws {
+        let url = try await TestStorage.freshURL(engine)
+        let reader = try await SQLStore.open(url, logger: TestStorage.logger)
+        let writer = try await SQLStore.open(url, logger: TestStorage.logger)
+        @Sendable func requests(_ database: any SQLDatabase) async throws -> Int64 {
+            let row = try await database.raw("SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS n FROM usage_daily").first()
+            return try row?.decode(column: "n", as: Int64.self) ?? -1
+        }
+        @Sendable func addRequests(_ count: Int64) async throws {
+            try await writer.transaction { database in
+                try await database.raw(
+                    """
+                    INSERT INTO usage_daily (key_id, day, model, requests, failed, prompt_tokens, completion_tokens, cached_tokens,
+                        video_seconds, cost_micros, list_usd_micros, official_usd_micros)
+                    VALUES ('key_1', \(bind: "2026-12-0\(count)"), 'gpt-4.1', \(bind: count), 0, 0, 0, 0, 0, 0, 0, 0)
+                    """
+                ).run()
+            }
+        }
+        try await addRequests(1)
+        // A usage flush commits between a report's two reads: the snapshot still reads what it read first.
+        let (first, second) = try await reader.snapshot { database in
+            let first = try await requests(database)
+            try await addRequests(2)
+            return (first, try await requests(database))
+        }
+        let afterwards = try await reader.withConnection { try await requests($0) }
+        await reader.close()
+        await writer.close()
+        #expect(first == 1 && second == 1)
+        #expect(afterwards == 3)
+    }
+
+    @Test(arguments: TestStorage.engines)
     func createdKey_isStoredOnlyAsItsDigest(engine: SQLStore.Engine) async throws {
         let store = try await TestStorage.open(engine)
         defer { Task { await store.close() } }

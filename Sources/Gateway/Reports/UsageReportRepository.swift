@@ -57,11 +57,15 @@ public struct UsageReportRepository: Sendable {
             guard parts.count == groupColumns.count else { throw ReportError("the cursor \(after) does not belong to a report grouped by \(query.grouping.rawValue)") }
             having = groupColumns.count == 2 ? " HAVING (day, model) > (\(bind: parts[0]), \(bind: parts[1]))" : SQLQueryString(" HAVING \(unsafeRaw: columns) > ") + "\(bind: parts[0])"
         }
-        let rows = try await store.database.raw(
-            SQLQueryString("SELECT \(unsafeRaw: columns), \(unsafeRaw: sums) FROM usage_daily") + filter + SQLQueryString(" GROUP BY \(unsafeRaw: columns)") + having
-                + SQLQueryString(" ORDER BY \(unsafeRaw: columns) LIMIT \(unsafeRaw: String(query.limit + 1))")
-        ).all().map { row in try Self.totals(row, day: groupColumns.contains("day"), model: groupColumns.contains("model")) }
-        let totalRow = try await store.database.raw(SQLQueryString("SELECT \(unsafeRaw: sums) FROM usage_daily") + filter).first()
+        let rowsQuery = SQLQueryString("SELECT \(unsafeRaw: columns), \(unsafeRaw: sums) FROM usage_daily") + filter
+            + SQLQueryString(" GROUP BY \(unsafeRaw: columns)") + having + SQLQueryString(" ORDER BY \(unsafeRaw: columns) LIMIT \(unsafeRaw: String(query.limit + 1))")
+        let totalsQuery = SQLQueryString("SELECT \(unsafeRaw: sums) FROM usage_daily") + filter
+        // The rows and the totals from one snapshot: a usage flush committing between the two reads would make them
+        // disagree (totals counting calls no row shows).
+        let (rowList, totalRow) = try await store.snapshot { database in
+            (try await database.raw(rowsQuery).all(), try await database.raw(totalsQuery).first())
+        }
+        let rows = try rowList.map { row in try Self.totals(row, day: groupColumns.contains("day"), model: groupColumns.contains("model")) }
         let totals = try totalRow.map { try Self.totals($0, day: false, model: false) } ?? UsageTotals()
         let page = Array(rows.prefix(query.limit))
         let hasMore = rows.count > query.limit

@@ -112,7 +112,17 @@ public final class SQLStore: Sendable {
     /// If the rollback itself fails, the connection is closed: one left inside a transaction would keep its locks
     /// and fail every later `BEGIN`.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        try await inTransaction(begin: engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN", body)
+    }
+
+    /// Runs `body`'s reads against one snapshot of storage, so that what it reads in several statements agrees with
+    /// itself whatever commits meanwhile (a report's rows and its totals). SQLite: a deferred transaction, whose first
+    /// read fixes the snapshot (WAL); PostgreSQL: a read-only `REPEATABLE READ` transaction.
+    public func snapshot<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await inTransaction(begin: engine == .sqlite ? "BEGIN DEFERRED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func inTransaction<R: Sendable>(begin: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let logger = logger
         return try await withRawConnection { database, close in
             try await database.raw(SQLQueryString(begin)).run()
