@@ -24,6 +24,8 @@ import Testing
         let count = Mutex(0)
         /// `/slow` requests the router has begun to answer.
         let slowStarted = Mutex(0)
+        /// `/gone` answers whose body ran to its end.
+        let goneBodiesEnded = Mutex(0)
         let group = Mutex<ServiceGroup?>(nil)
 
         /// What SIGTERM does: the server stops accepting and quiesces its connections.
@@ -75,11 +77,24 @@ import Testing
         }
         // The responder below closed the connection before routing here; the wait is then cancelled.
         router.get("drop") { _, _ in await waitToBeCancelled() }
+        // Answered after its connection is gone (the responder below waits for that): its body's end must still run.
+        router.get("gone") { _, _ in
+            Response(status: .ok, body: .init { writer in
+                defer { cancelled.goneBodiesEnded.withLock { $0 += 1 } }
+                try await writer.write(ByteBuffer(string: "too late"))
+                try await writer.finish(nil)
+            })
+        }
         let responder = router.buildResponder()
         let server = GatewayHTTPChannel(
             responder: { request, channel in
                 // The connection goes away while its request starts, before the request first waits.
                 if request.uri.path == "/drop" { channel.close(promise: nil) }
+                if request.uri.path == "/gone" {
+                    // Closed, and its handlers removed (they are, in a task the loop runs after the close), before routing.
+                    try? await channel.close()
+                    try? await channel.eventLoop.submit {}.get()
+                }
                 do {
                     return try await responder.respond(to: request, context: BasicRequestContext(source: .init(channel: channel, logger: Self.logger)))
                 } catch let error as HTTPError {
@@ -192,6 +207,15 @@ import Testing
             let (text, closed) = try await RawConnection.open(port).send("GET /drop HTTP/1.1\r\nhost: t\r\n\r\n")
             #expect(text.isEmpty && closed)
             try await expectEventually { cancelled.count.withLock { $0 } == 1 }
+        }
+    }
+
+    @Test func aResponseWhoseClientWentAwayBeforeItsHead_stillRunsItsBodyToTheEnd() async throws {
+        // A chat call meters itself when its body ends (ChatService): a client gone before the head must not skip that.
+        try await Self.withServer { port, cancelled in
+            let (text, closed) = try await RawConnection.open(port).send("GET /gone HTTP/1.1\r\nhost: t\r\n\r\n")
+            #expect(text.isEmpty && closed)
+            try await expectEventually { cancelled.goneBodiesEnded.withLock { $0 } == 1 }
         }
     }
 

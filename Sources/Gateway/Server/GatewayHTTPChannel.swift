@@ -321,9 +321,17 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, @
         response.headers[.date] = HTTPDate.now
         let head = response.head
         let contentLength = response.body.contentLength
+        // The body runs even when the client is gone before the head (its writes then fail): what a body does when it
+        // ends, such as metering a chat call and settling its credit hold, must not be skipped.
+        var gone: (any Error)?
         do {
             try await onLoop { try $0.begin(head, contentLength: contentLength) }
+        } catch {
+            gone = error
+        }
+        do {
             try await response.body.write(GatewayResponseBodyWriter(handler: self))
+            if let gone { throw gone }
         } catch {
             // The client went away, or the body failed mid-answer: the response cannot be completed.
             await whenOnLoop { $0.context?.close(promise: nil) }
