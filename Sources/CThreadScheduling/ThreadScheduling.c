@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #ifdef __linux__
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -51,6 +52,54 @@ uint64_t holysheep_thread_slice(void) {
     return attr.sched_runtime;
 }
 
+int32_t holysheep_thread_id(void) { return (int32_t)syscall(SYS_gettid); }
+
+int holysheep_set_thread_policy(int32_t tid, int idle, int32_t nice, uint64_t slice_nanoseconds) {
+    struct holysheep_sched_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.sched_policy = idle ? SCHED_IDLE : SCHED_OTHER;
+    attr.sched_flags = 0x01;  // SCHED_FLAG_RESET_ON_FORK: threads it starts get the default policy, slice and nice >= 0
+    attr.sched_nice = nice;
+    attr.sched_runtime = slice_nanoseconds;
+    if (syscall(SYS_sched_setattr, tid, &attr, 0) == 0) return 0;
+    // A kernel before 6.12 may refuse a slice it does not know: the policy and nice value are what matter.
+    if (errno == EINVAL && slice_nanoseconds != 0) {
+        attr.sched_runtime = 0;
+        if (syscall(SYS_sched_setattr, tid, &attr, 0) == 0) return 0;
+    }
+    return errno;
+}
+
+int holysheep_thread_policy(int32_t tid) {
+    struct holysheep_sched_attr attr;
+    memset(&attr, 0, sizeof attr);
+    if (syscall(SYS_sched_getattr, tid, &attr, sizeof attr, 0) != 0) return -1;
+    return (int)attr.sched_policy;
+}
+
+static void *probe_leaving_idle(void *result) {
+    struct holysheep_sched_attr attr;
+    int *outcome = result;
+    *outcome = current_attributes(&attr);
+    if (*outcome) return NULL;
+    int32_t nice = attr.sched_nice;
+    int32_t tid = holysheep_thread_id();
+    *outcome = holysheep_set_thread_policy(tid, 1, nice, 0);
+    if (*outcome) return NULL;
+    *outcome = holysheep_set_thread_policy(tid, 0, nice, 0);
+    return NULL;
+}
+
+int holysheep_can_leave_idle_policy(void) {
+    // On a throwaway thread: a thread that entered SCHED_IDLE and may not leave it would stay there.
+    pthread_t thread;
+    int outcome = ENOSYS;
+    if (pthread_create(&thread, NULL, probe_leaving_idle, &outcome) != 0) return EAGAIN;
+    pthread_join(thread, NULL);
+    return outcome;
+}
+
 #else
 
 int holysheep_set_thread_slice(uint64_t nanoseconds, int reset_on_fork) {
@@ -60,5 +109,22 @@ int holysheep_set_thread_slice(uint64_t nanoseconds, int reset_on_fork) {
 }
 
 uint64_t holysheep_thread_slice(void) { return 0; }
+
+int32_t holysheep_thread_id(void) { return 0; }
+
+int holysheep_set_thread_policy(int32_t tid, int idle, int32_t nice, uint64_t slice_nanoseconds) {
+    (void)tid;
+    (void)idle;
+    (void)nice;
+    (void)slice_nanoseconds;
+    return ENOSYS;
+}
+
+int holysheep_thread_policy(int32_t tid) {
+    (void)tid;
+    return -1;
+}
+
+int holysheep_can_leave_idle_policy(void) { return ENOSYS; }
 
 #endif

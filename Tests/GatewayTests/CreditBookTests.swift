@@ -1,6 +1,7 @@
 import Foundation
 import HolySheepCore
 import SQLKit
+import Synchronization
 import Testing
 @testable import Gateway
 
@@ -13,10 +14,14 @@ import Testing
         let recorder: UsageRecorder
         let loop: Task<Void, Never>
 
-        init(store: SQLStore, slice: Int64 = 10_000_000, leaseTTL: Duration = .seconds(10), leaseWait: Duration = .seconds(30)) {
+        init(
+            store: SQLStore, slice: Int64 = 10_000_000, leaseTTL: Duration = .seconds(10), leaseWait: Duration = .seconds(30),
+            onWait: @escaping @Sendable () -> Void = {}
+        ) {
             // A loaded CI host can take longer than the production 2 s for a lease round (two instances on one
             // SQLite file wait on each other's locks): a test refusal must mean no credit, not a slow round.
-            book = CreditBook(store: store, slice: Money(micros: slice, .cny), logger: TestStorage.logger, leaseTTL: leaseTTL, leaseWait: leaseWait)
+            book = CreditBook(store: store, slice: Money(micros: slice, .cny), logger: TestStorage.logger, leaseTTL: leaseTTL, leaseWait: leaseWait,
+                onWait: onWait)
             let recorder = UsageRecorder(store: store, credits: book, flushInterval: .milliseconds(20), syncInterval: .milliseconds(20), logger: TestStorage.logger)
             self.recorder = recorder
             loop = Task { try? await recorder.run() }
@@ -146,6 +151,21 @@ import Testing
         }
         #expect(charged == 1)
         await survivor.stop()
+    }
+
+    /// The server makes its bookkeeping threads fair then (they renew the lease): BookkeepingScheduling.insist().
+    @Test func aCallWaitingForItsKeysLease_tellsWhoeverSchedulesTheSync_onceTheLeaseIsHeldNoMore() async throws {
+        let store = try await TestStorage.open(.sqlite)
+        defer { Task { await store.close() } }
+        try await LedgerRepository(store: store).append(keyID: "key_wait", kind: .grant, amount: Money(micros: 1_000_000, .cny), reference: "g")
+        let waits = Atomic<Int>(0)
+        let instance = Instance(store: store, onWait: { waits.add(1, ordering: .relaxed) })
+        let key = Self.key("key_wait")
+        #expect(await instance.call(key, hold: 1_000, cost: 1_000) == 1_000)
+        #expect(waits.load(ordering: .relaxed) == 1)  // the key's first call on this instance waited for its lease
+        #expect(await instance.call(key, hold: 1_000, cost: 1_000) == 1_000)
+        #expect(waits.load(ordering: .relaxed) == 1)  // the lease covers the next one
+        await instance.stop()
     }
 
     @Test(arguments: TestStorage.engines)

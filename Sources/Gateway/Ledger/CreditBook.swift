@@ -45,6 +45,8 @@ public final class CreditBook: Sendable {
     let doorbell = Doorbell()
     private let storage: CreditAccountStore
     private let logger: Logger
+    /// Called when a call starts waiting for a lease: whoever schedules the sync should not let it wait behind others.
+    private let onWait: @Sendable () -> Void
 
     private struct Waiter {
         let id: UUID
@@ -55,8 +57,9 @@ public final class CreditBook: Sendable {
 
     public init(
         store: SQLStore, slice: Money, logger: Logger, leaseTTL: Duration = .seconds(10), leaseWait: Duration = .seconds(2),
-        instanceID: String = "inst_" + UUID().uuidString.prefix(13).lowercased()
+        instanceID: String = "inst_" + UUID().uuidString.prefix(13).lowercased(), onWait: @escaping @Sendable () -> Void = {}
     ) {
+        self.onWait = onWait
         self.instanceID = instanceID
         self.leaseTTL = leaseTTL
         self.leaseWait = leaseWait
@@ -215,7 +218,12 @@ public final class CreditBook: Sendable {
                             waiters.append(Waiter(id: id, keyID: keyID, amount: amount, continuation: continuation))
                             return false
                         }
-                        if cancelled { continuation.resume() } else { self.doorbell.ring() }
+                        if cancelled {
+                            continuation.resume()
+                        } else {
+                            self.onWait()
+                            self.doorbell.ring()
+                        }
                     }
                 } onCancel: {
                     // Timed out: stop waiting (a waiter nobody resumes would hold the call forever).

@@ -1,4 +1,5 @@
 import CExecutorHook
+import Dispatch
 import NIOCore
 import NIOPosix
 
@@ -53,6 +54,10 @@ public enum EventLoopExecutor {
     public static func startLoops() {
         _ = MultiThreadedEventLoopGroup.singleton
         _ = BackgroundExecutor.shared
+        _ = BackgroundExecutor.storage
+        // Dispatch's timer thread (Task.sleep's) starts with whichever thread arms the first timer, and keeps its
+        // policy: here, not on the yielding storage thread (BookkeepingScheduling).
+        DispatchQueue.global().asyncAfter(deadline: .now()) {}
     }
 }
 

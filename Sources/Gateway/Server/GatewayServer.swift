@@ -63,7 +63,7 @@ public final class GatewayServer: Sendable {
             throw StorageError("`storage.url` must be `sqlite:PATH` or a postgres:// URL")
         }
         let store = try await SQLStore.open(
-            storageURL, logger: logger, eventLoopGroup: BackgroundExecutor.shared.loop, startThreads: BackgroundExecutor.startThreads)
+            storageURL, logger: logger, eventLoopGroup: BackgroundExecutor.storage.loop, threads: BackgroundExecutor.sqliteThreads)
         let keys = KeyDirectory(repository: APIKeyRepository(store: store), logger: logger)
         do {
             try await keys.refresh()
@@ -84,7 +84,10 @@ public final class GatewayServer: Sendable {
         webhookConfiguration.redirectConfiguration = .disallow
         webhookConfiguration.tracing.tracer = nil
         let webhookClient = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: webhookConfiguration)
-        let credits = CreditBook(store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger)
+        // A call waiting for its lease waits on the usage recorder's sync: it must not yield to the requests then.
+        let credits = CreditBook(
+            store: store, slice: Money(exactly: configuration.billing.leaseSliceCNY, .cny), logger: logger,
+            onWait: { BackgroundExecutor.storage.scheduling.insist() })
         // A finished job with a `callback_url` queues its webhook event in the same transaction: it is sent even if
         // the process dies right after.
         let finished: VideoJobService.JobFinishedHook = { database, job, json in
@@ -208,8 +211,10 @@ public final class GatewayServer: Sendable {
                 await onListening(configuration.server.host, channel.localAddress?.port ?? configuration.server.port)
             },
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        // Bookkeeping runs off the event loops (see BackgroundExecutor).
-        return ([usage, webhooks, keys, workers] as [any Service]).map { BackgroundService(service: $0) } + [server]
+        // Bookkeeping runs off the event loops; the usage writer, which runs nothing but storage, yields to them while
+        // the host has room (see BackgroundExecutor).
+        return [BackgroundService(service: usage, executor: .storage)]
+            + ([webhooks, keys, workers] as [any Service]).map { BackgroundService(service: $0) } + [server]
     }
 
     /// The video workers: previz renders with ffmpeg when it is installed (else previz jobs fail saying so).

@@ -25,14 +25,27 @@ public final class SQLStore: Sendable {
     /// SQLite's blocking calls run here, not on the shared pool: a connection waiting out another's write lock
     /// (busy timeout) must never take the thread the lock holder needs to commit.
     let threadPool: NIOThreadPool?
+    private let threads: Threads
+    static let sqliteThreadCount = 2
+
+    /// How SQLite's threads start and stop: ``plain``, or scheduled by whoever opens the store.
+    public struct Threads: Sendable {
+        /// Starts the pool, which has `count` threads.
+        let start: @Sendable (_ pool: NIOThreadPool, _ count: Int) async -> Void
+        /// Runs before the pool stops.
+        let stop: @Sendable (_ pool: NIOThreadPool) -> Void
+
+        public static let plain = Threads(start: { pool, _ in pool.start() }, stop: { _ in })
+    }
 
     private enum Pool: Sendable {
         case sqlite(EventLoopGroupConnectionPool<SQLiteTunedConnectionSource>)
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
-    private init(engine: Engine, database: any SQLDatabase, pool: Pool, threadPool: NIOThreadPool? = nil, logger: Logger) {
+    private init(engine: Engine, database: any SQLDatabase, pool: Pool, threadPool: NIOThreadPool? = nil, threads: Threads = .plain, logger: Logger) {
         self.engine = engine
+        self.threads = threads
         self.database = database
         self.pool = pool
         self.threadPool = threadPool
@@ -40,13 +53,12 @@ public final class SQLStore: Sendable {
     }
 
     /// Connects to the storage at `url` and brings its schema up to date.
-    /// - Parameter startThreads: SQLite only: runs what starts SQLite's threads, on a thread whose scheduling they
-    ///   inherit (the gateway runs them as its background thread: ``BackgroundExecutor/startThreads(_:)``); by default
-    ///   the calling thread.
+    /// - Parameter threads: SQLite only: starts and stops SQLite's threads (the gateway schedules them as its background
+    ///   thread: ``BackgroundExecutor/sqliteThreads``); by default they are plain threads.
     /// - Throws: ``StorageError`` when the storage cannot be opened or migrated.
     public static func open(
         _ url: StorageURL, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        startThreads: @Sendable (_ start: @escaping @Sendable () -> Void) async -> Void = { start in start() }
+        threads: Threads = .plain
     ) async throws -> SQLStore {
         let store: SQLStore
         switch url {
@@ -55,15 +67,16 @@ public final class SQLStore: Sendable {
             guard FileManager.default.fileExists(atPath: directory) else {
                 throw StorageError("the folder \(directory) for the SQLite file \(path) does not exist; create it or choose another `storage.url`")
             }
-            let threadPool = NIOThreadPool(numberOfThreads: 2)
-            await startThreads { threadPool.start() }
+            let threadPool = NIOThreadPool(numberOfThreads: Self.sqliteThreadCount)
+            await threads.start(threadPool, Self.sqliteThreadCount)
             // One connection: SQLite runs one writer at a time anyway, and statements queue in the pool, not on threads.
             let source = SQLiteTunedConnectionSource(path: path, threadPool: threadPool)
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(30), pruneInterval: nil, logger: logger,
                 on: eventLoopGroup.next())
             store = SQLStore(
-                engine: .sqlite, database: PooledSQLiteDatabase(pool: pool, logger: logger), pool: .sqlite(pool), threadPool: threadPool, logger: logger)
+                engine: .sqlite, database: PooledSQLiteDatabase(pool: pool, logger: logger), pool: .sqlite(pool), threadPool: threadPool,
+                threads: threads, logger: logger)
         case .postgres(let urlString):
             let configuration: SQLPostgresConfiguration
             do {
@@ -151,7 +164,10 @@ public final class SQLStore: Sendable {
         case .sqlite(let pool): try? await pool.shutdownAsync()
         case .postgres(let pool): try? await pool.shutdownAsync()
         }
-        try? await threadPool?.shutdownGracefully()
+        if let threadPool {
+            threads.stop(threadPool)
+            try? await threadPool.shutdownGracefully()
+        }
     }
 }
 
