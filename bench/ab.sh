@@ -8,7 +8,8 @@
 #   bash bench/ab.sh OLD_BINARY NEW_BINARY                     # 5 rounds, c=1 and c=64, 6 s each
 #   AB_ROUNDS=7 AB_CONNS="64" AB_SECONDS=8 bash bench/ab.sh a b
 #
-# Environment: AB_STREAM=1 for streaming calls, GATEWAY_PORT (18087), UPSTREAM_PORT (28080).
+# Environment: AB_STREAM=1 for streaming calls, AB_WARMUP_CONNS (16; 1 keeps a host that never saturates, so the
+# storage threads keep yielding from the start, see BookkeepingScheduling), GATEWAY_PORT (18087), UPSTREAM_PORT (28080).
 # Copy a binary aside before rebuilding (cp .build-release/release/holysheep /tmp/holysheep-old).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,7 +46,7 @@ for round in $(seq 1 "$ROUNDS"); do
     HOLYSHEEP_LOG_LEVEL=warning "$BIN" serve --config "$WORK/gateway/gateway.yaml" >"$WORK/gateway/gateway.log" 2>&1 &
     GATEWAY_PID=$!
     bench_wait_ready "$URL" "$BENCH_KEY"
-    BENCH_OUT=$WORK/wrk.json wrk -t1 -c16 -d2s -s "$HARNESS/lua/chat.lua" "$URL/v1/chat/completions" >/dev/null
+    BENCH_OUT=$WORK/wrk.json wrk -t1 -c"${AB_WARMUP_CONNS:-16}" -d2s -s "$HARNESS/lua/chat.lua" "$URL/v1/chat/completions" >/dev/null
     served=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["requests"])' "$WORK/wrk.json")
     for c in $CONNS; do
       before=$(cpu_ticks "$GATEWAY_PID")
