@@ -33,19 +33,6 @@ static int current_attributes(struct holysheep_sched_attr *attr) {
     return 0;
 }
 
-int holysheep_set_thread_slice(uint64_t nanoseconds, int reset_on_fork) {
-    struct holysheep_sched_attr attr;
-    int failed = current_attributes(&attr);
-    if (failed) return failed;
-    if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH) return EINVAL;
-    // The same policy and nice value, read just above; only the slice changes.
-    attr.size = sizeof attr;
-    attr.sched_flags = reset_on_fork ? 0x01 : 0;  // SCHED_FLAG_RESET_ON_FORK
-    attr.sched_runtime = nanoseconds;
-    if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) return errno;
-    return 0;
-}
-
 uint64_t holysheep_thread_slice(void) {
     struct holysheep_sched_attr attr;
     if (current_attributes(&attr)) return 0;
@@ -101,12 +88,6 @@ int holysheep_can_leave_idle_policy(void) {
 }
 
 #else
-
-int holysheep_set_thread_slice(uint64_t nanoseconds, int reset_on_fork) {
-    (void)nanoseconds;
-    (void)reset_on_fork;
-    return ENOSYS;
-}
 
 uint64_t holysheep_thread_slice(void) { return 0; }
 

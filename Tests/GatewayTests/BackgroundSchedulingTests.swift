@@ -229,7 +229,12 @@ private func withLoops(_ body: (_ bookkeeping: any EventLoop, _ watch: any Event
 
 enum ThreadSliceSupport {
     /// Whether this kernel takes custom slices, asked on a throwaway thread.
-    static let kernelTakesSlices = onNewThread { ThreadSlice.request(.milliseconds(5), inherited: false) }
+    static let kernelTakesSlices = onNewThread {
+        // The thread's fair policy at its own nice value, with a 5-ms slice; a kernel that takes slices reports it.
+        let probe = BookkeepingScheduling(loop: BackgroundExecutor.shared.loop, fairNice: BackgroundExecutor.processNice, slice: .milliseconds(5), canYield: false)
+        probe.adopt([BookkeepingScheduling.currentThread], owner: ObjectIdentifier(probe))
+        return ThreadSlice.current == .milliseconds(5)
+    }
 
     /// `body`'s result on a new thread started from the calling thread (which waits for it).
     static func onNewThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {

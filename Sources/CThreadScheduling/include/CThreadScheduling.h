@@ -3,20 +3,6 @@
 
 #include <stdint.h>
 
-/// Asks the kernel for a time slice of `nanoseconds` for the calling thread, keeping its policy and nice value.
-///
-/// Linux 6.12 and later (the EEVDF scheduler) take a custom slice for SCHED_OTHER threads through `sched_setattr`'s
-/// `sched_runtime`, unprivileged, clamped to 0.1–100 ms. A thread with a longer slice than another gets the same share of
-/// the CPU, but a later virtual deadline: a thread with a shorter slice that wakes up runs before it, preempting it.
-/// Older kernels accept the call and ignore the slice (``holysheep_thread_slice`` then reads 0).
-///
-/// Threads the calling thread starts later inherit the slice unless `reset_on_fork` is non-zero
-/// (SCHED_FLAG_RESET_ON_FORK: they start with the default slice).
-///
-/// Returns 0, or the `errno` of the failed call (ENOSYS where there is no `sched_setattr`; EINVAL for a thread that is
-/// not SCHED_OTHER or SCHED_BATCH).
-int holysheep_set_thread_slice(uint64_t nanoseconds, int reset_on_fork);
-
 /// The calling thread's time slice in nanoseconds as the kernel reports it (the default one, or a custom one); 0 where
 /// the kernel does not say (before Linux 6.12, or off Linux).
 uint64_t holysheep_thread_slice(void);

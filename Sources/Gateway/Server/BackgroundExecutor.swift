@@ -51,7 +51,7 @@ public final class BackgroundExecutor: TaskExecutor {
     }
 
     /// The calling thread's nice value (on Linux it is per thread; a new thread takes its starter's).
-    private static var processNice: Int32 {
+    static var processNice: Int32 {
         #if os(Linux)
         errno = 0
         let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)  // -1 may be a value: errno tells

@@ -139,7 +139,11 @@ final class BookkeepingScheduling: Sendable {
                     }
                 }
             }
-            return await Set(group.compactMap { $0 }.reduce(into: []) { $0.append($1) })
+            var ids = Set<Int32>()
+            for await id in group {
+                if let id { ids.insert(id) }
+            }
+            return ids
         }
         adopt(Array(ids), owner: ObjectIdentifier(pool))
     }
